@@ -3,7 +3,10 @@
 // (to validate tensor sizes) and the quant package (to pick kernels) share.
 package ggml
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Type is a ggml tensor element type, numbered as in ggml.h's enum ggml_type.
 // The numbers are stored in GGUF files and must never change.
@@ -124,28 +127,9 @@ func (t Type) RowSize(n int64) (int64, error) {
 // ParseType returns the type whose ggml name is name (case-insensitive).
 func ParseType(name string) (Type, bool) {
 	for t, tr := range table {
-		if equalFold(tr.name, name) {
+		if strings.EqualFold(tr.name, name) {
 			return t, true
 		}
 	}
 	return 0, false
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		ca, cb := a[i], b[i]
-		if 'a' <= ca && ca <= 'z' {
-			ca -= 'a' - 'A'
-		}
-		if 'a' <= cb && cb <= 'z' {
-			cb -= 'a' - 'A'
-		}
-		if ca != cb {
-			return false
-		}
-	}
-	return true
 }
