@@ -497,7 +497,7 @@ func (d *decoder) tensorInfo(i int, t *TensorInfo) error {
 		return fmt.Errorf("tensor %q: %d elements of %s do not fit in 2^63-1 bytes", name, elems, t.Type)
 	}
 	t.Size = elems / bs * ts
-	off, err := d.u64(fmt.Sprintf("tensor %q: offset", name))
+	off, err := d.u64(fmt.Sprintf("tensor %q: data offset", name))
 	if err != nil {
 		return err
 	}

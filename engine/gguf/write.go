@@ -245,7 +245,7 @@ func (b *Builder) WriteTo(w io.Writer) (int64, error) {
 		e.pad(b.alignment)
 	}
 	if e.err == nil {
-		e.err = bw.Flush()
+		e.setErr(bw.Flush())
 	}
 	return cw.n, e.err
 }
@@ -265,7 +265,14 @@ func (e *encoder) bytes(p []byte) {
 	}
 	n, err := e.w.Write(p)
 	e.n += int64(n)
-	e.err = err
+	e.setErr(err)
+}
+
+// setErr records an error of the underlying writer.
+func (e *encoder) setErr(err error) {
+	if err != nil && e.err == nil {
+		e.err = fmt.Errorf("gguf: write: %w", err)
+	}
 }
 
 func (e *encoder) u8(x uint8) { e.buf[0] = x; e.bytes(e.buf[:1]) }
@@ -287,7 +294,7 @@ func (e *encoder) str(s string) {
 	if e.err == nil {
 		n, err := io.WriteString(e.w, s)
 		e.n += int64(n)
-		e.err = err
+		e.setErr(err)
 	}
 }
 
