@@ -1,0 +1,271 @@
+// Package cpu is the portable backend: pure Go kernels run on a persistent
+// pool of worker goroutines. Each op mirrors the arithmetic of llama.cpp's
+// reference CPU build (summation order, float versus double accumulation,
+// where values are rounded to half precision) so that logits agree with it
+// to the last bits the formats allow.
+package cpu
+
+import (
+	"math"
+	"runtime"
+	"unsafe"
+
+	"github.com/kiln-llm/kiln/backends"
+	"github.com/kiln-llm/kiln/engine/ggml"
+	"github.com/kiln-llm/kiln/engine/quant"
+)
+
+// CPU implements backends.Backend.
+type CPU struct {
+	pool *pool
+	act  []byte    // activations converted to a weight's vec-dot type
+	f16  []uint16  // per-thread half-precision scratch for attention
+	prob []float32 // per-thread attention scores
+	acc  []float64 // per-thread attention accumulators
+}
+
+var _ backends.Backend = (*CPU)(nil)
+
+// New returns a CPU backend running on threads goroutines (0 means one per
+// logical CPU).
+func New(threads int) *CPU {
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	return &CPU{pool: newPool(threads)}
+}
+
+// Name implements backends.Backend.
+func (c *CPU) Name() string { return "cpu" }
+
+// Threads implements backends.Backend.
+func (c *CPU) Threads() int { return c.pool.threads }
+
+// Close implements backends.Backend.
+func (c *CPU) Close() { c.pool.close() }
+
+// rowGrain is how many weight rows a thread takes at a time: enough that the
+// split never lands mid-cache-line of output, small enough to balance.
+const rowGrain = 16
+
+// MatMul implements backends.Backend. Like ggml's mul_mat, it converts every
+// activation row to the weight type's vec-dot type once, then computes each
+// output as one dot product of a weight row with a converted row.
+func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
+	cols, rows := w.Cols, w.Rows
+	xt := w.Format.VecDotType
+	var act []byte
+	var actRow int
+	if xt == ggml.F32 {
+		act = f32Bytes(x[:n*cols])
+		actRow = cols * 4
+	} else {
+		xf, _ := quant.Lookup(xt)
+		rb, _ := xt.RowSize(int64(cols))
+		actRow = int(rb)
+		if cap(c.act) < n*actRow {
+			c.act = make([]byte, n*actRow)
+		}
+		act = c.act[:n*actRow]
+		for t := 0; t < n; t++ {
+			xf.Quantize(x[t*cols:(t+1)*cols], act[t*actRow:(t+1)*actRow])
+		}
+	}
+	dot := w.Format.VecDot
+	c.pool.run(rows, rowGrain, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			wr := w.Data[r*w.RowBytes : (r+1)*w.RowBytes]
+			for t := 0; t < n; t++ {
+				out[t*rows+r] = dot(cols, wr, act[t*actRow:(t+1)*actRow])
+			}
+		}
+	})
+}
+
+// RMSNorm implements backends.Backend as ggml's rms_norm followed by mul: the
+// sum of squares accumulates in double, the scale is a float.
+func (c *CPU) RMSNorm(out, x, weight []float32, dim int, eps float32) {
+	for o := 0; o+dim <= len(x); o += dim {
+		row := x[o : o+dim]
+		var sum float64
+		for _, v := range row {
+			sum += float64(v * v)
+		}
+		mean := float32(sum / float64(dim))
+		scale := 1 / float32(math.Sqrt(float64(mean+eps)))
+		dst := out[o : o+dim]
+		for i, v := range row {
+			dst[i] = float32(v*scale) * weight[i]
+		}
+	}
+}
+
+// AddBias implements backends.Backend.
+func (c *CPU) AddBias(x, bias []float32) {
+	for o := 0; o+len(bias) <= len(x); o += len(bias) {
+		row := x[o : o+len(bias)]
+		for i, b := range bias {
+			row[i] += b
+		}
+	}
+}
+
+// RoPE implements backends.Backend with ggml's rope: per position, the angle
+// of pair i is pos·base^(-2i/dims) built by repeated multiplication in float,
+// with cos and sin rounded to float.
+func (c *CPU) RoPE(x []float32, n, heads, headDim, pos0 int, r *backends.RoPE) {
+	thetaScale := float32(math.Pow(float64(r.Base), float64(float32(-2)/float32(r.Dims))))
+	freqScale := r.FreqScale
+	if freqScale == 0 {
+		freqScale = 1
+	}
+	cache := make([]float32, r.Dims)
+	for t := 0; t < n; t++ {
+		theta := float32(pos0 + t)
+		for i := 0; i < r.Dims; i += 2 {
+			ff := float32(1)
+			if r.FreqFactors != nil {
+				ff = r.FreqFactors[i/2]
+			}
+			th := freqScale * (theta / ff)
+			cache[i] = float32(math.Cos(float64(th)))
+			cache[i+1] = float32(math.Sin(float64(th)))
+			theta *= thetaScale
+		}
+		for h := 0; h < heads; h++ {
+			v := x[(t*heads+h)*headDim : (t*heads+h+1)*headDim]
+			for i := 0; i < r.Dims; i += 2 {
+				cos, sin := cache[i], cache[i+1]
+				a, b := i, i+1
+				if r.NeoX {
+					a, b = i/2, i/2+r.Dims/2
+				}
+				x0, x1 := v[a], v[b]
+				v[a] = float32(x0*cos) - float32(x1*sin)
+				v[b] = float32(x0*sin) + float32(x1*cos)
+			}
+		}
+	}
+}
+
+// StoreF16 implements backends.Backend.
+func (c *CPU) StoreF16(dst []uint16, src []float32) {
+	for i, v := range src {
+		dst[i] = quant.FP32ToFP16(v)
+	}
+}
+
+// Attention implements backends.Backend the way llama.cpp's non-flash CPU
+// path computes it: q is rounded to half precision and dotted with each key
+// in double; scores are scaled, soft-maxed with ggml's 4-wide exp and
+// double sum; the probabilities are rounded to half precision and dotted with
+// each value column in double.
+func (c *CPU) Attention(out, q []float32, k, v []uint16, n, pos0 int, a backends.Attention) {
+	hd := a.HeadDim
+	kvStride := a.KVHeads * hd
+	group := a.Heads / a.KVHeads
+	ctx := pos0 + n
+	padded := (ctx + 3) &^ 3
+	threads := c.pool.threads
+	if len(c.prob) < threads*padded {
+		c.prob = make([]float32, threads*padded)
+		c.f16 = make([]uint16, threads*max(padded, hd))
+		c.acc = make([]float64, threads*hd)
+	}
+	jobs := n * a.Heads
+	perThread := (jobs + threads - 1) / threads
+	c.pool.run(jobs, perThread, func(lo, hi int) {
+		slot := lo / perThread
+		prob := c.prob[slot*padded : (slot+1)*padded]
+		h16 := c.f16[slot*max(padded, hd) : (slot+1)*max(padded, hd)]
+		acc := c.acc[slot*hd : (slot+1)*hd]
+		for job := lo; job < hi; job++ {
+			t, h := job/a.Heads, job%a.Heads
+			kvh := h / group
+			pos := pos0 + t
+			qh := q[(t*a.Heads+h)*hd : (t*a.Heads+h+1)*hd]
+			for i, x := range qh {
+				h16[i] = quant.FP32ToFP16(x)
+			}
+			maxScore := float32(math.Inf(-1))
+			for j := 0; j <= pos; j++ {
+				kr := k[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
+				var s float64
+				for i := range kr {
+					s += float64(quant.FP16ToFP32(kr[i]) * quant.FP16ToFP32(h16[i]))
+				}
+				sc := float32(s) * a.Scale
+				prob[j] = sc
+				if sc > maxScore {
+					maxScore = sc
+				}
+			}
+			softmaxInPlace(prob[:padded], pos+1, maxScore)
+			for i := range acc {
+				acc[i] = 0
+			}
+			for j := 0; j <= pos; j++ {
+				p := quant.FP16ToFP32(quant.FP32ToFP16(prob[j]))
+				vr := v[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
+				for i := range vr {
+					acc[i] += float64(quant.FP16ToFP32(vr[i]) * p)
+				}
+			}
+			o := out[(t*a.Heads+h)*hd : (t*a.Heads+h+1)*hd]
+			for i := range o {
+				o[i] = float32(acc[i])
+			}
+		}
+	})
+}
+
+// softmaxInPlace turns the first live scores of p into probabilities; the
+// rest of p (masked positions, up to a multiple of 4) becomes zero. It
+// follows ggml_vec_soft_max_f32's SSE2 path: exp four lanes at a time, each
+// group summed in float as (l0+l1)+(l2+l3), the groups summed in double.
+func softmaxInPlace(p []float32, live int, max float32) {
+	var sum float64
+	for i := 0; i < len(p); i += 4 {
+		for l := i; l < i+4; l++ {
+			if l < live {
+				p[l] = vExpf(p[l] - max)
+			} else {
+				p[l] = 0
+			}
+		}
+		sum += float64((p[i] + p[i+1]) + (p[i+2] + p[i+3]))
+	}
+	scale := float32(1 / sum)
+	for i := 0; i < live; i++ {
+		p[i] *= scale
+	}
+}
+
+// SwiGLU implements backends.Backend as ggml_vec_swiglu_f32: 4-wide
+// ggml_v_silu for whole groups of four, the scalar silu for the tail.
+func (c *CPU) SwiGLU(out, gate, up []float32) {
+	n := len(out)
+	i := 0
+	for ; i+3 < n; i += 4 {
+		for l := i; l < i+4; l++ {
+			out[l] = vSilu(gate[l]) * up[l]
+		}
+	}
+	for ; i < n; i++ {
+		out[i] = siluScalar(gate[i]) * up[i]
+	}
+}
+
+// Add implements backends.Backend.
+func (c *CPU) Add(dst, src []float32) {
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+func f32Bytes(x []float32) []byte {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), len(x)*4)
+}
