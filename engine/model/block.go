@@ -13,9 +13,11 @@ import (
 // with the output projection, the SwiGLU feed-forward block and the
 // classifier.
 
-// batch is a State's scratch buffers cut to n tokens.
+// batch is a Scratch's buffers cut to the rows of one Forward call: the
+// tokens of every chunk, one after another.
 type batch struct {
-	n                int
+	n                int // rows, all chunks together
+	chunks           []Chunk
 	x, xb, att       []float32
 	q, k, v          []float32
 	gate, up, hb     []float32
@@ -23,36 +25,76 @@ type batch struct {
 	dim, qDim, kvDim int
 }
 
-// begin checks that n tokens fit at pos and embeds them into the residual
-// stream.
-func begin(s *State, c *Config, embd *backends.Matrix, tokens []int32, pos int) (*batch, error) {
-	n := len(tokens)
+// begin checks that every chunk fits its cache and the scratch, and embeds
+// all tokens into the residual stream.
+func begin(s *Scratch, c *Config, embd *backends.Matrix, chunks []Chunk) (*batch, error) {
+	n := 0
+	for i := range chunks {
+		ch := &chunks[i]
+		if len(ch.Tokens) == 0 {
+			return nil, fmt.Errorf("model: chunk %d has no tokens", i)
+		}
+		if err := ch.Cache.Reserve(ch.Pos, len(ch.Tokens)); err != nil {
+			return nil, err
+		}
+		switch {
+		case ch.Hidden != nil:
+			if len(ch.Hidden) < len(ch.Tokens)*c.Dim {
+				return nil, fmt.Errorf("model: chunk %d: hidden-state buffer of %d, want %d", i, len(ch.Hidden), len(ch.Tokens)*c.Dim)
+			}
+		case ch.All && len(ch.Logits) < len(ch.Tokens)*c.Vocab, len(ch.Logits) < c.Vocab:
+			return nil, fmt.Errorf("model: chunk %d: logits buffer of %d is too small", i, len(ch.Logits))
+		}
+		n += len(ch.Tokens)
+	}
 	if n == 0 || n > s.Batch {
 		return nil, fmt.Errorf("model: batch of %d tokens (max %d)", n, s.Batch)
-	}
-	if err := s.Cache.Reserve(pos, n); err != nil {
-		return nil, err
 	}
 	dim, qDim, kvDim := c.Dim, c.Heads*c.HeadDim, c.KVDim()
 	bt := &s.view
 	*bt = batch{
-		n: n, dim: dim, qDim: qDim, kvDim: kvDim,
+		n: n, chunks: chunks, dim: dim, qDim: qDim, kvDim: kvDim,
 		x: s.x[:n*dim], xb: s.xb[:n*dim], att: s.xb2[:n*qDim],
 		q: s.q[:n*qDim], k: s.k[:n*kvDim], v: s.v[:n*kvDim],
 		gate: s.gate[:n*c.FFN], up: s.up[:n*c.FFN], hb: s.hb[:n*c.FFN],
 		attn: backends.Attention{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
 			Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))},
 	}
-	return bt, embed(bt.x, embd, tokens)
+	row := 0
+	for _, ch := range chunks {
+		if err := embed(bt.x[row*dim:], embd, ch.Tokens); err != nil {
+			return nil, err
+		}
+		row += len(ch.Tokens)
+	}
+	return bt, nil
 }
 
-// attend stores this batch's keys and values in layer li's cache, attends
-// over everything cached, projects with wo and adds the result to x.
-func (bt *batch) attend(b backends.Backend, s *State, li, pos int, wo *backends.Matrix) {
-	kc, vc := s.Cache.Slot(li, pos, bt.n)
-	b.StoreF16(kc, bt.k)
-	b.StoreF16(vc, bt.v)
-	b.Attention(bt.att, bt.q, s.Cache.Keys(li, pos+bt.n), s.Cache.Values(li, pos+bt.n), bt.n, pos, bt.attn)
+// rope rotates q and k of every chunk by its own positions.
+func (bt *batch) rope(b backends.Backend, c *Config) {
+	row := 0
+	for _, ch := range bt.chunks {
+		n := len(ch.Tokens)
+		b.RoPE(bt.q[row*bt.qDim:(row+n)*bt.qDim], n, c.Heads, c.HeadDim, ch.Pos, &c.RoPE)
+		b.RoPE(bt.k[row*bt.kvDim:(row+n)*bt.kvDim], n, c.KVHeads, c.HeadDim, ch.Pos, &c.RoPE)
+		row += n
+	}
+}
+
+// attend stores each chunk's keys and values in layer li of its cache,
+// attends over everything that sequence has cached, then projects all rows
+// with wo and adds the result to x.
+func (bt *batch) attend(b backends.Backend, li int, wo *backends.Matrix) {
+	row := 0
+	for _, ch := range bt.chunks {
+		n, end := len(ch.Tokens), ch.Pos+len(ch.Tokens)
+		kc, vc := ch.Cache.Slot(li, ch.Pos, n)
+		b.StoreF16(kc, bt.k[row*bt.kvDim:(row+n)*bt.kvDim])
+		b.StoreF16(vc, bt.v[row*bt.kvDim:(row+n)*bt.kvDim])
+		b.Attention(bt.att[row*bt.qDim:(row+n)*bt.qDim], bt.q[row*bt.qDim:(row+n)*bt.qDim],
+			ch.Cache.Keys(li, end), ch.Cache.Values(li, end), n, ch.Pos, bt.attn)
+		row += n
+	}
 	b.MatMul(bt.xb, wo, bt.att, bt.n)
 	b.Add(bt.x, bt.xb)
 }
@@ -67,17 +109,48 @@ func (bt *batch) feedForward(b backends.Backend, c *Config, norm []float32, gate
 	b.Add(bt.x, bt.xb)
 }
 
-// finish commits the batch to the cache and writes the logits of every token
-// (all) or of the last one.
-func (bt *batch) finish(b backends.Backend, s *State, c *Config, pos int, norm []float32, out *backends.Matrix, logits []float32, all bool) {
-	s.Cache.Commit(pos + bt.n)
-	if all {
-		b.RMSNorm(bt.xb, bt.x, norm, c.Dim, c.Eps)
-		b.MatMul(logits[:bt.n*c.Vocab], out, bt.xb, bt.n)
+// finish commits every chunk to its cache, then runs the final norm and the
+// classifier on the rows that need logits (all of an All chunk's, the last
+// of the others) in one product, and hands each chunk its rows. Chunks that
+// asked for hidden states get their normed rows instead.
+func (bt *batch) finish(b backends.Backend, s *Scratch, c *Config, norm []float32, out *backends.Matrix) {
+	rows, row := 0, 0
+	for _, ch := range bt.chunks {
+		n := len(ch.Tokens)
+		ch.Cache.Commit(ch.Pos + n)
+		if ch.Hidden != nil {
+			b.RMSNorm(ch.Hidden[:n*c.Dim], bt.x[row*c.Dim:(row+n)*c.Dim], norm, c.Dim, c.Eps)
+			row += n
+			continue
+		}
+		first := row + n - 1
+		if ch.All {
+			first = row
+		}
+		k := row + n - first
+		b.RMSNorm(s.out[rows*c.Dim:(rows+k)*c.Dim], bt.x[first*c.Dim:(row+n)*c.Dim], norm, c.Dim, c.Eps)
+		rows += k
+		row += n
+	}
+	if need := rows * c.Vocab; cap(s.outLogits) < need {
+		s.outLogits = make([]float32, need)
+	}
+	if rows == 0 {
 		return
 	}
-	b.RMSNorm(s.last, bt.x[(bt.n-1)*c.Dim:], norm, c.Dim, c.Eps)
-	b.MatMul(logits[:c.Vocab], out, s.last, 1)
+	logits := s.outLogits[:rows*c.Vocab]
+	b.MatMul(logits, out, s.out[:rows*c.Dim], rows)
+	for _, ch := range bt.chunks {
+		if ch.Hidden != nil {
+			continue
+		}
+		k := 1
+		if ch.All {
+			k = len(ch.Tokens)
+		}
+		copy(ch.Logits[:k*c.Vocab], logits[:k*c.Vocab])
+		logits = logits[k*c.Vocab:]
+	}
 }
 
 // shape is one expected weight shape.

@@ -35,12 +35,26 @@ func (c *Config) KVDim() int { return c.KVHeads * c.HeadDim }
 type Model interface {
 	// Config returns the hyper-parameters.
 	Config() *Config
-	// Forward runs tokens, at positions pos, pos+1, ..., through the network,
-	// appending their keys and values to the cache. It writes the logits of
-	// every token (all) or of the last one only into logits.
-	Forward(s *State, tokens []int32, pos int, logits []float32, all bool) error
+	// Forward runs a batch of chunks, each some tokens of one sequence,
+	// through the network in one pass: the matrix products see the rows of
+	// every chunk at once, attention sees each chunk's own cache. Each
+	// chunk's keys and values are appended to its cache.
+	Forward(s *Scratch, chunks []Chunk) error
 	// Bytes is the size of the weights the forward pass reads.
 	Bytes() int64
+}
+
+// Chunk is the part of one sequence a Forward call evaluates.
+type Chunk struct {
+	Cache  *kv.Cache
+	Tokens []int32
+	Pos    int       // position of Tokens[0]; Cache holds positions [0, Pos)
+	All    bool      // logits for every token, not only the last
+	Logits []float32 // receives len(Tokens)×vocab (All) or vocab logits
+
+	// Hidden, when set, receives the final-normed hidden state of every
+	// token (len(Tokens)×dim) instead of logits: what embeddings pool.
+	Hidden []float32
 }
 
 // ReadConfig reads the hyper-parameters common to llama-like architectures.
@@ -110,25 +124,24 @@ func ReadConfig(f *gguf.File) (*Config, error) {
 	return c, nil
 }
 
-// State is the per-sequence memory of a forward pass: the KV cache and the
-// scratch buffers, allocated once for up to Batch tokens at a time.
-type State struct {
-	Cache *kv.Cache
+// Scratch is the working memory of Forward for up to Batch tokens in
+// total, allocated once and reused for every call (one goroutine at a time).
+type Scratch struct {
 	Batch int
 
 	x, xb, xb2   []float32 // residual stream, normed input, attention output
 	q, k, v      []float32
 	gate, up, hb []float32
-	last         []float32 // final norm of the last token
+	out          []float32 // normed rows that need logits
+	outLogits    []float32 // their logits before they are scattered
 	view         batch     // the current Forward's views of the buffers
 }
 
-// NewState allocates a state for c with a context of ctx positions,
-// processing up to batch tokens per Forward call.
-func NewState(c *Config, ctx, batch int) *State {
+// NewScratch allocates scratch memory for c and up to batch tokens per
+// Forward call.
+func NewScratch(c *Config, batch int) *Scratch {
 	qDim := c.Heads * c.HeadDim
-	return &State{
-		Cache: kv.New(c.Layers, ctx, c.KVDim()),
+	return &Scratch{
 		Batch: batch,
 		x:     make([]float32, batch*c.Dim),
 		xb:    make([]float32, batch*c.Dim),
@@ -139,9 +152,12 @@ func NewState(c *Config, ctx, batch int) *State {
 		gate:  make([]float32, batch*c.FFN),
 		up:    make([]float32, batch*c.FFN),
 		hb:    make([]float32, batch*c.FFN),
-		last:  make([]float32, c.Dim),
+		out:   make([]float32, batch*c.Dim),
 	}
 }
+
+// NewCache allocates the KV cache of one sequence of up to ctx positions.
+func NewCache(c *Config, ctx int) *kv.Cache { return kv.New(c.Layers, ctx, c.KVDim()) }
 
 // Loaders maps architecture names to constructors.
 var Loaders = map[string]func(f *gguf.File, c *Config, b backends.Backend) (Model, error){}

@@ -78,9 +78,10 @@ func TestGoldenModels(t *testing.T) {
 			}
 			cfg := m.Config()
 			n := len(g.PromptIDs)
-			s := NewState(cfg, 512, 512)
+			s := NewScratch(cfg, 512)
+			cache := NewCache(cfg, 512)
 			got := make([]float32, n*cfg.Vocab)
-			if err := m.Forward(s, g.PromptIDs, 0, got, true); err != nil {
+			if err := m.Forward(s, []Chunk{{Cache: cache, Tokens: g.PromptIDs, All: true, Logits: got}}); err != nil {
 				t.Fatal(err)
 			}
 			tol := tolerance(name)
@@ -113,7 +114,7 @@ func TestGoldenModels(t *testing.T) {
 				if id != g.Greedy[k] {
 					t.Fatalf("greedy step %d: got %d, want %d (margin %.3g)", k, id, g.Greedy[k], step.Margin)
 				}
-				if err := m.Forward(s, []int32{id}, pos, logits, false); err != nil {
+				if err := m.Forward(s, []Chunk{{Cache: cache, Tokens: []int32{id}, Pos: pos, Logits: logits}}); err != nil {
 					t.Fatal(err)
 				}
 				pos++
@@ -129,4 +130,64 @@ var goldenModels = []string{
 	"llama-q2_k", "llama-q3_k", "llama-q4_k", "llama-q5_k", "llama-q6_k", "llama-q4_k_m",
 	"qwen2-f16", "qwen2-q8_0", "qwen2-q4_k_m",
 	"qwen3-f16", "qwen3-q8_0", "qwen3-q4_k_m",
+}
+
+// TestChunksBatchLikeSeparateCalls checks that sequences batched into one
+// Forward get exactly the logits they get alone (every row's arithmetic is
+// independent of the other rows), and that hidden states come back.
+func TestChunksBatchLikeSeparateCalls(t *testing.T) {
+	g, _ := loadGolden(t, "llama-q8_0")
+	f, err := gguf.Open(golden.Path(t, "models", "llama-q8_0.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b := cpu.New(2)
+	defer b.Close()
+	m, err := Load(f, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := m.Config()
+	s := NewScratch(cfg, 64)
+	a, bIDs := g.PromptIDs[:12], g.PromptIDs[7:30]
+
+	alone := func(ids []int32) []float32 {
+		out := make([]float32, len(ids)*cfg.Vocab)
+		if err := m.Forward(s, []Chunk{{Cache: NewCache(cfg, 64), Tokens: ids, All: true, Logits: out}}); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	wantA, wantB := alone(a), alone(bIDs)
+
+	gotA := make([]float32, len(a)*cfg.Vocab)
+	gotB := make([]float32, cfg.Vocab)
+	hidden := make([]float32, 5*cfg.Dim)
+	err = m.Forward(s, []Chunk{
+		{Cache: NewCache(cfg, 64), Tokens: a, All: true, Logits: gotA},
+		{Cache: NewCache(cfg, 64), Tokens: bIDs, Logits: gotB},
+		{Cache: NewCache(cfg, 64), Tokens: a[:5], Hidden: hidden},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range wantA {
+		if gotA[i] != wantA[i] {
+			t.Fatalf("sequence A logit %d: batched %v, alone %v", i, gotA[i], wantA[i])
+		}
+	}
+	last := wantB[(len(bIDs)-1)*cfg.Vocab:]
+	for i := range last {
+		if gotB[i] != last[i] {
+			t.Fatalf("sequence B logit %d: batched %v, alone %v", i, gotB[i], last[i])
+		}
+	}
+	var norm float64
+	for _, v := range hidden {
+		norm += float64(v * v)
+	}
+	if norm == 0 {
+		t.Fatal("hidden states not written")
+	}
 }

@@ -72,9 +72,9 @@ func (m *Llama) Bytes() int64 {
 }
 
 // Forward implements Model.
-func (m *Llama) Forward(s *State, tokens []int32, pos int, logits []float32, all bool) error {
+func (m *Llama) Forward(s *Scratch, chunks []Chunk) error {
 	c, b := m.cfg, m.b
-	bt, err := begin(s, c, m.TokenEmbd, tokens, pos)
+	bt, err := begin(s, c, m.TokenEmbd, chunks)
 	if err != nil {
 		return err
 	}
@@ -85,12 +85,11 @@ func (m *Llama) Forward(s *State, tokens []int32, pos int, logits []float32, all
 		b.MatMul(bt.q, l.Wq, bt.xb, bt.n)
 		b.MatMul(bt.k, l.Wk, bt.xb, bt.n)
 		b.MatMul(bt.v, l.Wv, bt.xb, bt.n)
-		b.RoPE(bt.q, bt.n, c.Heads, c.HeadDim, pos, &c.RoPE)
-		b.RoPE(bt.k, bt.n, c.KVHeads, c.HeadDim, pos, &c.RoPE)
-		bt.attend(b, s, li, pos, l.Wo)
+		bt.rope(b, c)
+		bt.attend(b, li, l.Wo)
 
 		bt.feedForward(b, c, l.FFNNorm, l.WGate, l.WUp, l.WDown)
 	}
-	bt.finish(b, s, c, pos, m.OutputNorm, m.Output, logits, all)
+	bt.finish(b, s, c, m.OutputNorm, m.Output)
 	return nil
 }

@@ -68,9 +68,9 @@ func (m *Qwen2) Bytes() int64 {
 }
 
 // Forward implements Model.
-func (m *Qwen2) Forward(s *State, tokens []int32, pos int, logits []float32, all bool) error {
+func (m *Qwen2) Forward(s *Scratch, chunks []Chunk) error {
 	c, b := m.cfg, m.b
-	bt, err := begin(s, c, m.TokenEmbd, tokens, pos)
+	bt, err := begin(s, c, m.TokenEmbd, chunks)
 	if err != nil {
 		return err
 	}
@@ -84,12 +84,11 @@ func (m *Qwen2) Forward(s *State, tokens []int32, pos int, logits []float32, all
 		b.AddBias(bt.k, l.Bk)
 		b.MatMul(bt.v, l.Wv, bt.xb, bt.n)
 		b.AddBias(bt.v, l.Bv)
-		b.RoPE(bt.q, bt.n, c.Heads, c.HeadDim, pos, &c.RoPE)
-		b.RoPE(bt.k, bt.n, c.KVHeads, c.HeadDim, pos, &c.RoPE)
-		bt.attend(b, s, li, pos, l.Wo)
+		bt.rope(b, c)
+		bt.attend(b, li, l.Wo)
 
 		bt.feedForward(b, c, l.FFNNorm, l.WGate, l.WUp, l.WDown)
 	}
-	bt.finish(b, s, c, pos, m.OutputNorm, m.Output, logits, all)
+	bt.finish(b, s, c, m.OutputNorm, m.Output)
 	return nil
 }

@@ -66,9 +66,9 @@ func (m *Qwen3) Bytes() int64 {
 }
 
 // Forward implements Model.
-func (m *Qwen3) Forward(s *State, tokens []int32, pos int, logits []float32, all bool) error {
+func (m *Qwen3) Forward(s *Scratch, chunks []Chunk) error {
 	c, b := m.cfg, m.b
-	bt, err := begin(s, c, m.TokenEmbd, tokens, pos)
+	bt, err := begin(s, c, m.TokenEmbd, chunks)
 	if err != nil {
 		return err
 	}
@@ -81,12 +81,11 @@ func (m *Qwen3) Forward(s *State, tokens []int32, pos int, logits []float32, all
 		b.MatMul(bt.k, l.Wk, bt.xb, bt.n)
 		b.RMSNorm(bt.k, bt.k, l.KNorm, c.HeadDim, c.Eps) // per head
 		b.MatMul(bt.v, l.Wv, bt.xb, bt.n)
-		b.RoPE(bt.q, bt.n, c.Heads, c.HeadDim, pos, &c.RoPE)
-		b.RoPE(bt.k, bt.n, c.KVHeads, c.HeadDim, pos, &c.RoPE)
-		bt.attend(b, s, li, pos, l.Wo)
+		bt.rope(b, c)
+		bt.attend(b, li, l.Wo)
 
 		bt.feedForward(b, c, l.FFNNorm, l.WGate, l.WUp, l.WDown)
 	}
-	bt.finish(b, s, c, pos, m.OutputNorm, m.Output, logits, all)
+	bt.finish(b, s, c, m.OutputNorm, m.Output)
 	return nil
 }
