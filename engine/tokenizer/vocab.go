@@ -1,0 +1,182 @@
+package tokenizer
+
+import "fmt"
+
+// Vocab is everything a tokenizer needs, as a GGUF stores it under
+// tokenizer.ggml.*. Special ids are final: -1 means the vocabulary has none.
+// FromGGUF fills the ones a file lacks with llama.cpp's defaults; a Vocab
+// built by hand can start from Defaults to get the same.
+type Vocab struct {
+	Model  string    // tokenizer.ggml.model: "llama" (SentencePiece) or "gpt2" (byte-level BPE)
+	Pre    string    // tokenizer.ggml.pre ("" means "default"); ignored for "llama"
+	Tokens []string  // tokenizer.ggml.tokens
+	Scores []float32 // tokenizer.ggml.scores; may be nil (all 0)
+	Types  []int32   // tokenizer.ggml.token_type (TypeNormal ...); may be nil (all normal)
+	Merges []string  // tokenizer.ggml.merges, "a b" pairs in rank order (BPE only)
+
+	BOS, EOS, UNK, PAD, EOT, EOM, SEP int32
+	// Fill-in-the-middle ids; FIMPad, FIMRep and FIMSep also end generation.
+	FIMPre, FIMSuf, FIMMid, FIMPad, FIMRep, FIMSep int32
+
+	AddBOS, AddEOS, AddSpacePrefix bool
+
+	// Name is general.name: llama.cpp gives the special tokens of models
+	// named Phi-3 the rstrip attribute by it.
+	Name string
+}
+
+// Token types as GGUF stores them (tokenizer.ggml.token_type).
+const (
+	TypeUndefined   = 0
+	TypeNormal      = 1
+	TypeUnknown     = 2
+	TypeControl     = 3
+	TypeUserDefined = 4
+	TypeUnused      = 5
+	TypeByte        = 6
+)
+
+// Token attributes, llama.cpp's llama_token_attr bits.
+const (
+	attrUnknown     uint16 = 1 << 0
+	attrUnused      uint16 = 1 << 1
+	attrNormal      uint16 = 1 << 2
+	attrControl     uint16 = 1 << 3
+	attrUserDefined uint16 = 1 << 4
+	attrByte        uint16 = 1 << 5
+	attrLStrip      uint16 = 1 << 7
+	attrRStrip      uint16 = 1 << 8
+)
+
+func typeToAttr(t int32) uint16 {
+	switch t {
+	case TypeUnknown:
+		return attrUnknown
+	case TypeUnused:
+		return attrUnused
+	case TypeNormal:
+		return attrNormal
+	case TypeControl:
+		return attrControl
+	case TypeUserDefined:
+		return attrUserDefined
+	case TypeByte:
+		return attrByte
+	}
+	return 0 // LLAMA_TOKEN_ATTR_UNDEFINED, also for out-of-range types
+}
+
+// preInfo is what a tokenizer.ggml.pre value selects in llama.cpp's load():
+// the splitters and the flags that go with them.
+type preInfo struct {
+	name         string // the canonical name, for errors and String
+	split        func() preTokenizer
+	cleanSpaces  bool // clean_up_tokenization_spaces on detokenize
+	ignoreMerges bool // a word that is a whole token skips the merges
+	addBOS       bool // the default of add_bos_token
+	noBOS        bool // no default BOS id (chatglm)
+}
+
+// preTypes maps each supported tokenizer.ggml.pre value to its behaviour,
+// as llama-vocab.cpp's load() and llm_tokenizer_bpe do. Values that select
+// a pre-tokenizer we do not implement are absent, so that New rejects them.
+var preTypes = func() map[string]preInfo {
+	m := map[string]preInfo{}
+	add := func(p preInfo, names ...string) {
+		for _, n := range names {
+			m[n] = p
+		}
+	}
+	// clean_spaces defaults to true for BPE; most named types turn it off.
+	add(preInfo{name: "default", split: preDefault, cleanSpaces: true}, "default")
+	add(preInfo{name: "llama-bpe", split: preLlama3, cleanSpaces: true, ignoreMerges: true, addBOS: true},
+		"llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2")
+	add(preInfo{name: "dbrx", split: preLlama3, cleanSpaces: true}, "dbrx", "smaug-bpe")
+	add(preInfo{name: "chatglm-bpe", split: preLlama3, cleanSpaces: true, noBOS: true}, "glm4", "chatglm-bpe")
+	add(preInfo{name: "deepseek-llm", split: preDeepSeekLLM}, "deepseek-llm")
+	add(preInfo{name: "deepseek-v3", split: preDeepSeek3}, "deepseek-v3", "hunyuan-dense")
+	add(preInfo{name: "gpt-2", split: preGPT2, cleanSpaces: true},
+		"gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
+		"mpt", "olmo", "jais", "exaone4")
+	add(preInfo{name: "trillion", split: preGPT2}, "trillion", "granite-docling")
+	add(preInfo{name: "starcoder", split: preStarcoder, cleanSpaces: true},
+		"starcoder", "refact", "codeshell", "exaone", "minerva-7b")
+	add(preInfo{name: "smollm", split: preStarcoder}, "smollm", "command-r")
+	add(preInfo{name: "qwen2", split: preQwen2}, "qwen2", "deepseek-r1-qwen", "kormo", "hunyuan", "grok-2")
+	add(preInfo{name: "stablelm2", split: preQwen2, cleanSpaces: true}, "stablelm2", "megrez")
+	add(preInfo{name: "tekken", split: preTekken, ignoreMerges: true, addBOS: true}, "tekken")
+	add(preInfo{name: "gpt-4o", split: preGPT4o}, "gpt-4o", "llama4", "minimax-m2")
+	return m
+}()
+
+func preDefault() preTokenizer {
+	return preTokenizer{search(matchDefaultPunct), splitGPT2, search(numbers(1 << 30)), search(matchThreeDigits)}
+}
+func preLlama3() preTokenizer    { return preTokenizer{splitLlama3} }
+func preGPT2() preTokenizer      { return preTokenizer{splitGPT2} }
+func preStarcoder() preTokenizer { return preTokenizer{search(numbers(1)), splitGPT2} }
+func preQwen2() preTokenizer     { return preTokenizer{search(matchQwen2)} }
+func preTekken() preTokenizer    { return preTokenizer{search(matchTekken)} }
+func preGPT4o() preTokenizer     { return preTokenizer{search(matchGPT4o)} }
+
+func preDeepSeekLLM() preTokenizer {
+	return preTokenizer{
+		search(matchNewline),
+		search(wideRun(parseClass("A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ\U00010400-\U0001044f𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃"), true)),
+		search(wideRun(parseClass("!-/:-~！-／：-～‘-‟　-。"), true)),
+		splitTrailingSpace,
+		search(wideRun(parseClass("一-龥ࠀ-一가-퟿"), false)),
+		search(classRun(cN)),
+	}
+}
+
+func preDeepSeek3() preTokenizer {
+	return preTokenizer{
+		search(numbers(3)),
+		search(wideRun(parseClass("一-龥぀-ゟ゠-ヿ"), false)),
+		search(matchDeepSeek3),
+	}
+}
+
+// Defaults returns an empty Vocab carrying the special ids and flags that
+// llama.cpp uses for model and pre when a GGUF lacks the keys.
+func Defaults(model, pre string) (*Vocab, error) {
+	v := &Vocab{
+		Model: model, Pre: pre,
+		BOS: -1, EOS: -1, UNK: -1, PAD: -1, EOT: -1, EOM: -1, SEP: -1,
+		FIMPre: -1, FIMSuf: -1, FIMMid: -1, FIMPad: -1, FIMRep: -1, FIMSep: -1,
+	}
+	switch model {
+	case "llama":
+		v.BOS, v.EOS, v.UNK = 1, 2, 0
+		v.AddBOS, v.AddSpacePrefix = true, true
+	case "gpt2":
+		p, err := lookupPre(pre)
+		if err != nil {
+			return nil, err
+		}
+		v.BOS, v.EOS = 11, 11
+		if p.noBOS {
+			v.BOS = -1
+		}
+		v.AddBOS = p.addBOS
+	default:
+		return nil, unsupportedModel(model)
+	}
+	return v, nil
+}
+
+func unsupportedModel(model string) error {
+	return fmt.Errorf("tokenizer: unsupported tokenizer model %q (supported: \"llama\", \"gpt2\")", model)
+}
+
+func lookupPre(pre string) (preInfo, error) {
+	if pre == "" {
+		pre = "default"
+	}
+	p, ok := preTypes[pre]
+	if !ok {
+		return preInfo{}, fmt.Errorf("tokenizer: unsupported pre-tokenizer %q (tokenizer.ggml.pre)", pre)
+	}
+	return p, nil
+}
