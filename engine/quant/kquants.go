@@ -179,6 +179,7 @@ func kMakeQ3(nmax int, x []float32, L []int8) float32 {
 // instead of squared error. laux is scratch of len(x).
 func kMakeQKX2(nmax int, x, weights []float32, L, laux []uint8, rmin, rdelta float32, nstep int, useMAD bool) (scale, theMin float32) {
 	n := len(x)
+	weights, L, laux = weights[:n], L[:n], laux[:n] // one bounds check here
 	vmin, vmax := x[0], x[0]
 	sumW := weights[0]
 	sumX := float32(sumW * x[0])
@@ -359,4 +360,30 @@ func kQ8KBlock(b []byte) (d float32, qs []byte, bsums []byte) {
 
 func kBsum(bsums []byte, j int) int32 {
 	return int32(int16(binary.LittleEndian.Uint16(bsums[2*j:])))
+}
+
+// kDotLanes16 adds sc times the products of 16 Q8_K quants y and weight
+// levels a into the eight lanes of aux (lane = index mod 8), the integer
+// accumulation of ggml's generic K-quant kernels. The lanes are exact, so
+// summing each lane before scaling gives the same int32.
+func kDotLanes16(aux *[8]int32, sc int32, y *[16]byte, a *[16]int8) {
+	for l := range 8 {
+		aux[l] += sc * (int32(int8(y[l]))*int32(a[l]) + int32(int8(y[l+8]))*int32(a[l+8]))
+	}
+}
+
+// kAddLanes scales the eight integer lanes into the float accumulators, as
+// ggml does once per super-block: sums[l] += d*aux[l].
+func kAddLanes(sums *[8]float32, d float32, aux *[8]int32) {
+	for l := range 8 {
+		sums[l] += float32(d * float32(aux[l]))
+	}
+}
+
+// kSumLanes adds the eight float accumulators to s in lane order.
+func kSumLanes(s float32, sums *[8]float32) float32 {
+	for l := range 8 {
+		s += sums[l]
+	}
+	return s
 }

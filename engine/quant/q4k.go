@@ -82,34 +82,32 @@ func quantizeQ4K(src []float32, dst []byte) {
 // float accumulator; the min correction goes into a separate running sum to
 // which the eight lanes are added last.
 func vecDotQ4K(n int, w, x []byte) float32 {
-	var sums [8]float32
-	var sumf float32
+	var (
+		sums [8]float32
+		sumf float32
+		a    [qkK]int8
+	)
 	for i := range n / qkK {
 		blk := w[i*q4KTypeSize : (i+1)*q4KTypeSize]
 		yd, q8, bsums := kQ8KBlock(x[i*q8KTypeSize:])
+		for c := range 4 {
+			q := (*[32]byte)(blk[16+32*c:])
+			lo, hi := (*[32]int8)(a[64*c:]), (*[32]int8)(a[64*c+32:])
+			for l, b := range q {
+				lo[l], hi[l] = int8(b&0xF), int8(b>>4)
+			}
+		}
 		var aux32 [8]int32
 		var sumi int32
 		for j := range 8 {
 			sc, m := kScaleMin(j, blk[4:16])
 			sumi += (kBsum(bsums, 2*j) + kBsum(bsums, 2*j+1)) * int32(m)
-			q := blk[16+32*(j/2) : 16+32*(j/2)+32]
-			y := q8[32*j : 32*j+32]
-			shift := 4 * uint(j&1)
-			for g := 0; g < 32; g += 8 {
-				for l := range 8 {
-					aux32[l] += int32(sc) * int32(int8(y[g+l])) * int32((q[g+l]>>shift)&0xF)
-				}
-			}
+			kDotLanes16(&aux32, int32(sc), (*[16]byte)(q8[32*j:]), (*[16]int8)(a[32*j:]))
+			kDotLanes16(&aux32, int32(sc), (*[16]byte)(q8[32*j+16:]), (*[16]int8)(a[32*j+16:]))
 		}
-		d := kHalf(blk[0:]) * yd
-		for l := range 8 {
-			sums[l] += float32(d * float32(aux32[l]))
-		}
+		kAddLanes(&sums, kHalf(blk[0:])*yd, &aux32)
 		dmin := kHalf(blk[2:]) * yd
 		sumf -= float32(dmin * float32(sumi))
 	}
-	for l := range 8 {
-		sumf += sums[l]
-	}
-	return sumf
+	return kSumLanes(sumf, &sums)
 }

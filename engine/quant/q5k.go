@@ -23,24 +23,35 @@ func init() {
 	})
 }
 
-// q5KLevel returns level l (0..31) of sub-block j of a Q5_K block.
-func q5KLevel(blk []byte, j, l int) uint8 {
-	q := blk[48+32*(j/2)+l] >> (4 * uint(j&1)) & 0xF
-	return q | (blk[16+l]>>uint(j)&1)<<4
+// q5KLevels unpacks the 256 levels (0..31) of a Q5_K block.
+func q5KLevels(blk []byte, a *[qkK]int8) {
+	qh := (*[32]byte)(blk[16:])
+	for c := range 4 {
+		qs := (*[32]byte)(blk[48+32*c:])
+		lo, hi := (*[32]int8)(a[64*c:]), (*[32]int8)(a[64*c+32:])
+		for l, b := range qs {
+			h := qh[l] >> uint(2*c)
+			lo[l] = int8(b&0xF | (h&1)<<4)
+			hi[l] = int8(b>>4 | (h&2)<<3)
+		}
+	}
 }
 
 // dequantizeQ5K mirrors ggml's dequantize_row_q5_K.
 func dequantizeQ5K(src []byte, dst []float32) {
+	var a [qkK]int8
 	for i := range len(dst) / qkK {
 		blk := src[i*q5KTypeSize : (i+1)*q5KTypeSize]
 		y := dst[i*qkK : (i+1)*qkK]
 		d := kHalf(blk[0:])
 		dmin := kHalf(blk[2:])
+		q5KLevels(blk, &a)
 		for j := range 8 {
 			sc, m := kScaleMin(j, blk[4:16])
 			dj, mj := d*float32(sc), dmin*float32(m)
-			for l := range 32 {
-				y[32*j+l] = float32(dj*float32(q5KLevel(blk, j, l))) - mj
+			out := (*[32]float32)(y[32*j:])
+			for l, q := range (*[32]int8)(a[32*j:]) {
+				out[l] = float32(dj*float32(q)) - mj
 			}
 		}
 	}
@@ -85,32 +96,26 @@ func quantizeQ5K(src []float32, dst []byte) {
 
 // vecDotQ5K mirrors ggml_vec_dot_q5_K_q8_K_generic; see vecDotQ4K.
 func vecDotQ5K(n int, w, x []byte) float32 {
-	var sums [8]float32
-	var sumf float32
+	var (
+		sums [8]float32
+		sumf float32
+		a    [qkK]int8
+	)
 	for i := range n / qkK {
 		blk := w[i*q5KTypeSize : (i+1)*q5KTypeSize]
 		yd, q8, bsums := kQ8KBlock(x[i*q8KTypeSize:])
+		q5KLevels(blk, &a)
 		var aux32 [8]int32
 		var sumi int32
 		for j := range 8 {
 			sc, m := kScaleMin(j, blk[4:16])
 			sumi += (kBsum(bsums, 2*j) + kBsum(bsums, 2*j+1)) * int32(m)
-			y := q8[32*j : 32*j+32]
-			for g := 0; g < 32; g += 8 {
-				for l := range 8 {
-					aux32[l] += int32(sc) * int32(int8(y[g+l])) * int32(q5KLevel(blk, j, g+l))
-				}
-			}
+			kDotLanes16(&aux32, int32(sc), (*[16]byte)(q8[32*j:]), (*[16]int8)(a[32*j:]))
+			kDotLanes16(&aux32, int32(sc), (*[16]byte)(q8[32*j+16:]), (*[16]int8)(a[32*j+16:]))
 		}
-		d := kHalf(blk[0:]) * yd
-		for l := range 8 {
-			sums[l] += float32(d * float32(aux32[l]))
-		}
+		kAddLanes(&sums, kHalf(blk[0:])*yd, &aux32)
 		dmin := kHalf(blk[2:]) * yd
 		sumf -= float32(dmin * float32(sumi))
 	}
-	for l := range 8 {
-		sumf += sums[l]
-	}
-	return sumf
+	return kSumLanes(sumf, &sums)
 }

@@ -121,21 +121,9 @@ func vecDotQ6K(n int, w, x []byte) float32 {
 		q6KLevels(blk, &a)
 		var aux32 [8]int32
 		for j := range qkK / 16 {
-			sc := int32(int8(blk[192+j]))
-			for g := 16 * j; g < 16*j+16; g += 8 {
-				for l := range 8 {
-					aux32[l] += sc * int32(int8(q8[g+l])) * int32(a[g+l])
-				}
-			}
+			kDotLanes16(&aux32, int32(int8(blk[192+j])), (*[16]byte)(q8[16*j:]), (*[16]int8)(a[16*j:]))
 		}
-		d := kHalf(blk[208:]) * yd
-		for l := range 8 {
-			sums[l] += float32(d * float32(aux32[l]))
-		}
+		kAddLanes(&sums, kHalf(blk[208:])*yd, &aux32)
 	}
-	var sumf float32
-	for l := range 8 {
-		sumf += sums[l]
-	}
-	return sumf
+	return kSumLanes(0, &sums)
 }
