@@ -28,11 +28,14 @@ type KV struct {
 
 // File is a parsed GGUF file.
 type File struct {
-	Version    uint32
-	KV         []KV         // in file order
-	Tensors    []TensorInfo // in file order
-	Alignment  int64        // general.alignment, or 32 when absent
-	DataOffset int64        // absolute offset of the tensor data section
+	Version   uint32
+	KV        []KV         // in file order
+	Tensors   []TensorInfo // in file order
+	Alignment int64        // general.alignment, or 32 when absent
+	// DataOffset is the absolute offset of the tensor data section: the end
+	// of the tensor infos rounded up to Alignment. In a file without
+	// tensors that ends before the padding, it lies past the end.
+	DataOffset int64
 
 	data    []byte
 	keys    map[string]int // index into KV

@@ -65,9 +65,9 @@ func TestParseErrors(t *testing.T) {
 		{"kv count -1", header(0, math.MaxUint64).Bytes(), "key-value count"},
 		{"tensor count 2^60", header(1<<60, 0).Bytes(), "tensor count 1152921504606846976 is impossible"},
 		{"tensor count vs kv count", header(1, 1).kvU32("a", 1).pad(8).Bytes(), "tensor count 1 is impossible"},
-		{"key length huge", header(0, 1).u64(1 << 62).pad(8).Bytes(), "key 0 length 4611686018427387904 at offset 24 exceeds"},
-		{"key truncated", header(0, 1).u64(20).pad(6).Bytes(), "key 0 length 20"},
-		{"empty key", header(0, 1).str("").u32(uint32(TypeUint8)).pad(2).Bytes(), "key 0 at offset 24 is empty"},
+		{"key length huge", header(0, 1).u64(1 << 62).pad(8).Bytes(), "key-value pair 0: key length 4611686018427387904 at offset 24 exceeds"},
+		{"key truncated", header(0, 1).u64(20).pad(6).Bytes(), "key-value pair 0: key length 20"},
+		{"empty key", header(0, 1).str("").u32(uint32(TypeUint8)).pad(2).Bytes(), "key-value pair 0: key at offset 24 is empty"},
 		{"duplicate key", header(0, 2).kvU32("a.b", 1).kvU32("a.b", 2).Bytes(), `key "a.b" appears twice (pairs 0 and 1)`},
 		{"invalid value type", header(0, 1).str("k").u32(13).pad(4).Bytes(), `key "k": invalid value type 13`},
 		{"value truncated", header(0, 1).str("k").u32(uint32(TypeUint64)).pad(4).Bytes(), `key "k": uint64 value at offset 37 needs 8 bytes, but only 4 remain`},
@@ -107,7 +107,7 @@ func TestParseErrors(t *testing.T) {
 		{"offset past int64", header(1, 0).tensor("t", ggml.F32, 1<<63, 1).data(32).Bytes(), `tensor "t": offset 9223372036854775808 beyond end of file`},
 		{"data section missing", header(1, 0).tensor("t", ggml.F32, 0, 0).Bytes(), "data section at offset 64 begins beyond end of file (size 57)"},
 		{"tensor info truncated", header(1, 0).str("t").u32(4).u64(4).u64(4).pad(32).Bytes()[:58],
-			`tensor "t": dimension 2 at offset 53 needs 8 bytes, but only 5 remain (file size 58)`},
+			`tensor "t": dimension at offset 53 needs 8 bytes, but only 5 remain (file size 58)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := Parse(tc.file)

@@ -298,7 +298,7 @@ func (e *encoder) str(s string) {
 	}
 }
 
-var zeros [256]byte
+var zeros [4096]byte
 
 func (e *encoder) pad(align int64) {
 	for e.err == nil && e.n%align != 0 {
