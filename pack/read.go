@@ -233,7 +233,10 @@ func (a *Artifact) readSlots(tr []byte, count int, trailerStart int64) error {
 		if k == 0 {
 			return corruptf("trailer slot %d has section kind 0", i)
 		}
-		if seen[k] {
+		known := k >= KindManifest && k <= KindGGUF
+		if known && seen[k] {
+			// Kinds this version does not know may repeat: a later minor
+			// version decides what that means.
 			return sectionErr(k, "appears twice in the trailer")
 		}
 		seen[k] = true
