@@ -9,8 +9,9 @@
 // into the (usually memory-mapped) file. Versions 2 and 3, little-endian,
 // are supported.
 //
-// The writer, Builder, produces the same bytes as ggml's gguf_write for the
-// same metadata and tensors, deterministically.
+// The writer, Builder, lays a file out as ggml's gguf_write does, so that
+// copying a file written by ggml through Parse and Builder reproduces it byte
+// for byte; the same calls always give the same bytes.
 package gguf
 
 import (

@@ -119,7 +119,9 @@ func (b *Builder) Delete(key string) {
 }
 
 // AddTensor appends a tensor whose bytes are data, which must be exactly
-// typ.RowSize of the element count. dims lists ne[0] (the row length) first.
+// typ.RowSize of the element count. dims lists ne[0] (the row length) first
+// and is written as given: gguf_write would drop trailing dimensions of 1,
+// so a caller that wants its exact output passes them already dropped.
 // data is kept, not copied, until WriteTo.
 func (b *Builder) AddTensor(name string, typ ggml.Type, dims []int64, data []byte) error {
 	info, err := b.newTensor(name, typ, dims)
