@@ -57,21 +57,22 @@ type Values struct {
 //     model's reply starts. Messages of other roles are ignored.
 //
 // Errors from the template (a missing field, a failing function) are
-// returned with their position in the template text.
+// returned with their position in the template text. Where Ollama fails on
+// the open exchange of a legacy template (it calls a {{define}}d template or
+// one of the functions before .Response, or has an else branch after it),
+// Execute renders it instead.
 func (t *Template) Execute(w io.Writer, v Values) error {
 	if t == nil || t.tmpl == nil {
 		return errNilTemplate
 	}
-	think := map[string]any{"Think": v.Think, "ThinkLevel": v.ThinkLevel, "IsThinkSet": v.IsThinkSet}
+	// Ollama hands every template the think setting beside its own fields.
 	data := func(kv map[string]any) map[string]any {
-		for k, x := range think {
-			kv[k] = x
-		}
+		kv["Think"], kv["ThinkLevel"], kv["IsThinkSet"] = v.Think, v.ThinkLevel, v.IsThinkSet
 		return kv
 	}
 
 	if v.Prompt != "" && v.Suffix != "" {
-		return t.exec(t.tmpl, w, data(map[string]any{"Prompt": v.Prompt, "Suffix": v.Suffix, "Response": ""}))
+		return execute(t.tmpl, w, data(map[string]any{"Prompt": v.Prompt, "Suffix": v.Suffix, "Response": ""}))
 	}
 
 	msgs := v.Messages
@@ -81,7 +82,7 @@ func (t *Template) Execute(w io.Writer, v Values) error {
 	system, collated := collate(msgs)
 
 	if t.uses("messages") {
-		return t.exec(t.tmpl, w, data(map[string]any{
+		return execute(t.tmpl, w, data(map[string]any{
 			"System":   system,
 			"Messages": collated,
 			"Tools":    toolList(v.Tools),
@@ -94,7 +95,7 @@ func (t *Template) Execute(w io.Writer, v Values) error {
 	var prompt, response string
 	system = "" // legacy templates see each system message in its own exchange
 	flush := func(tmpl *template.Template) error {
-		err := t.exec(tmpl, &b, data(map[string]any{"System": system, "Prompt": prompt, "Response": response}))
+		err := execute(tmpl, &b, data(map[string]any{"System": system, "Prompt": prompt, "Response": response}))
 		system, prompt, response = "", "", ""
 		return err
 	}
@@ -125,7 +126,7 @@ func (t *Template) Execute(w io.Writer, v Values) error {
 	return err
 }
 
-func (t *Template) exec(tmpl *template.Template, w io.Writer, data map[string]any) error {
+func execute(tmpl *template.Template, w io.Writer, data map[string]any) error {
 	if err := tmpl.Execute(w, data); err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
