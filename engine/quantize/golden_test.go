@@ -1,0 +1,105 @@
+package quantize
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+
+	"github.com/kiln-llm/kiln/engine/gguf"
+	"github.com/kiln-llm/kiln/internal/golden"
+)
+
+// quantizeFile quantizes the golden file at rel with o and parses the result.
+func quantizeFile(t *testing.T, o Options, rel ...string) (*gguf.File, []byte, *Report) {
+	t.Helper()
+	src, err := gguf.Open(golden.Path(t, rel...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	var buf bytes.Buffer
+	rep, err := File(src, &buf, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Written != int64(buf.Len()) {
+		t.Errorf("report says %d bytes written, buffer holds %d", rep.Written, buf.Len())
+	}
+	out, err := gguf.Parse(buf.Bytes())
+	if err != nil {
+		t.Fatalf("output does not parse: %v", err)
+	}
+	return out, buf.Bytes(), rep
+}
+
+// sameFile compares got with the golden file at rel: metadata in order,
+// every tensor's name, shape, type, offset and bytes, then the whole file.
+func sameFile(t *testing.T, got *gguf.File, gotBytes []byte, rel ...string) {
+	t.Helper()
+	want, err := gguf.Open(golden.Path(t, rel...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Close()
+	if len(got.KV) != len(want.KV) {
+		t.Errorf("%d metadata pairs, want %d", len(got.KV), len(want.KV))
+	}
+	for i := range min(len(got.KV), len(want.KV)) {
+		g, w := got.KV[i], want.KV[i]
+		if g.Key != w.Key || g.Value.Type != w.Value.Type || !reflect.DeepEqual(g.Value.Any(), w.Value.Any()) {
+			t.Errorf("metadata pair %d: %s = %v, want %s = %v", i, g.Key, g.Value, w.Key, w.Value)
+		}
+	}
+	if len(got.Tensors) != len(want.Tensors) {
+		t.Fatalf("%d tensors, want %d", len(got.Tensors), len(want.Tensors))
+	}
+	for i := range got.Tensors {
+		g, w := &got.Tensors[i], &want.Tensors[i]
+		if g.Name != w.Name || g.Type != w.Type || !reflect.DeepEqual(g.Dims, w.Dims) || g.Offset != w.Offset {
+			t.Errorf("tensor %d: %s %v %v at %d, want %s %v %v at %d", i, g.Name, g.Type, g.Dims, g.Offset, w.Name, w.Type, w.Dims, w.Offset)
+			continue
+		}
+		if !bytes.Equal(got.TensorData(g), want.TensorData(w)) {
+			t.Errorf("tensor %s (%v): bytes differ", g.Name, g.Type)
+		}
+	}
+	if !bytes.Equal(gotBytes, want.Bytes()) {
+		t.Errorf("whole file differs: %d bytes, want %d", len(gotBytes), len(want.Bytes()))
+	}
+}
+
+// --pure with each type reproduces llama-quantize --pure byte for byte.
+func TestGoldenPure(t *testing.T) {
+	for _, typ := range []string{"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "F16", "BF16"} {
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			got, raw, _ := quantizeFile(t, Options{Recipe: typ, Pure: true}, "models", "llama-f32.gguf")
+			sameFile(t, got, raw, "models", "llama-"+lower(typ)+".gguf")
+		})
+	}
+}
+
+// The Q4_K_M mixture reproduces llama-quantize's: Q6_K for output and for
+// blk.1's attn_v and ffn_down, Q4_K elsewhere.
+func TestGoldenQ4KM(t *testing.T) {
+	got, raw, rep := quantizeFile(t, Options{Recipe: "q4_k_m"}, "models", "llama-f32.gguf")
+	sameFile(t, got, raw, "models", "llama-q4_k_m.gguf")
+	if rep.FileType != 15 || rep.Fallbacks != 0 {
+		t.Errorf("report: file type %d, %d fallbacks; want 15 and 0", rep.FileType, rep.Fallbacks)
+	}
+}
+
+// The trained tolstoy model has tied embeddings and 4 layers: token_embd
+// takes the output's Q6_K and use_more_bits picks blk.2 (not blk.0, 1 or 3)
+// for attn_v and ffn_down.
+func TestGoldenTolstoy(t *testing.T) {
+	for _, recipe := range []string{"Q8_0", "Q4_K_M"} {
+		t.Run(recipe, func(t *testing.T) {
+			t.Parallel()
+			got, raw, _ := quantizeFile(t, Options{Recipe: recipe}, "trained", "tolstoy-4m-f32.gguf")
+			sameFile(t, got, raw, "trained", "tolstoy-4m-"+lower(recipe)+".gguf")
+		})
+	}
+}
+
+func lower(s string) string { return string(bytes.ToLower([]byte(s))) }
