@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // jinjaJSON is Ollama's template/index.json: Hugging Face chat_template
@@ -60,14 +61,28 @@ func FromChatTemplate(jinja string) (name string, ok bool) {
 // closestKnown returns the Ollama name of the closest known Jinja text, as
 // Ollama's template.Named picks it.
 func closestKnown(jinja string) (string, bool) {
-	r := []rune(jinja)
+	n := utf8.RuneCountInString(jinja)
+	var r []rune // converted only when some known text is near in length
 	best, name := maxDistance, ""
 	for _, k := range knownTexts() {
+		if abs(n-len(k.runes)) >= best {
+			continue // the length difference alone costs that many edits
+		}
+		if r == nil {
+			r = []rune(jinja)
+		}
 		if d := distance(r, k.runes, best); d < best {
 			best, name = d, k.Name
 		}
 	}
 	return name, name != ""
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // byMarkers recognises a family from the special tokens its chat template
@@ -103,7 +118,7 @@ func byMarkers(j string) (string, bool) {
 // diagonal already costs more than limit.
 func distance(a, b []rune, limit int) int {
 	if limit <= 0 {
-		return 0
+		return limit
 	}
 	if len(a) < len(b) {
 		a, b = b, a

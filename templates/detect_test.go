@@ -175,3 +175,12 @@ func BenchmarkFromChatTemplate(b *testing.B) {
 		FromChatTemplate(string(text))
 	}
 }
+
+// A chat_template is untrusted GGUF metadata: a huge one costs a scan, not
+// a distance computation against every known text.
+func TestFromChatTemplateHuge(t *testing.T) {
+	huge := strings.Repeat("{{ '<|im_start|>' }}", 1<<18) // 5 MB
+	if got, ok := FromChatTemplate(huge); got != "chatml" || !ok {
+		t.Errorf("got %q, %v", got, ok)
+	}
+}

@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"text/template"
 	"text/template/parse"
 )
+
+var errNilTemplate = errors.New("templates: nil template")
 
 // Message is one turn of a conversation. Role is "system", "user",
 // "assistant" or "tool"; templates may test for others.

@@ -3,7 +3,6 @@ package templates
 import (
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -242,5 +241,3 @@ func location(tree *parse.Tree, n parse.Node) string {
 	loc, _ := tree.ErrorContext(n)
 	return loc
 }
-
-var errNilTemplate = errors.New("templates: nil template")
