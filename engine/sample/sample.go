@@ -56,11 +56,15 @@ func Greedy(logits []float32) int32 {
 
 // Sample returns the next token given the logits (which it may modify) and
 // the tokens so far (for the penalties).
+//
+// Temperature 0 is plain greedy decoding on the raw logits, penalties
+// included: the argmax a user comparing with llama.cpp's greedy output
+// expects (and what Ollama's sampler does).
 func (s *Sampler) Sample(logits []float32, history []int32) int32 {
-	s.penalize(logits, history)
 	if s.p.Temperature <= 0 {
 		return Greedy(logits)
 	}
+	s.penalize(logits, history)
 	c := s.cands[:0]
 	for i, v := range logits {
 		c = append(c, candidate{id: int32(i), logit: v})

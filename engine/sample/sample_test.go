@@ -45,12 +45,19 @@ func TestSampleFilters(t *testing.T) {
 }
 
 func TestRepeatPenalty(t *testing.T) {
-	s := New(Params{RepeatPenalty: 2, RepeatLastN: 64})
+	s := New(Params{Temperature: 1, TopK: 1, RepeatPenalty: 2, RepeatLastN: 64})
 	logits := []float32{4, 3, -1}
 	if got := s.Sample(logits, []int32{0}); got != 1 {
 		t.Fatalf("with token 0 penalised (4/2=2 < 3) want 1, got %d (logits %v)", got, logits)
 	}
 	if logits[0] != 2 {
 		t.Fatalf("penalised logit = %v, want 2", logits[0])
+	}
+}
+
+func TestGreedyIgnoresPenalties(t *testing.T) {
+	s := New(Params{RepeatPenalty: 2, RepeatLastN: 64})
+	if got := s.Sample([]float32{4, 3, -1}, []int32{0}); got != 0 {
+		t.Fatalf("temperature 0 must be the raw argmax, got %d", got)
 	}
 }

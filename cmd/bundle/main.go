@@ -1,0 +1,37 @@
+// Command bundle turns a GGUF model, an optional Modelfile and chat template
+// into one self-contained executable: the Kiln stub with the model appended.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kiln-llm/kiln/internal/version"
+)
+
+func main() {
+	app := &cli.App{
+		Name:            "bundle",
+		Usage:           "bundle a GGUF model into one executable",
+		UsageText:       "bundle -m MODEL.gguf [-f Modelfile] [--template FILE] [--name NAME] -o OUT",
+		Version:         version.Version,
+		HideHelpCommand: true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "the GGUF `FILE` to bundle (or FROM in the Modelfile)"},
+			&cli.StringFlag{Name: "modelfile", Aliases: []string{"f"}, Usage: "an Ollama-style `Modelfile` (FROM, PARAMETER, TEMPLATE, SYSTEM, ...)"},
+			&cli.StringFlag{Name: "template", Usage: "chat template `FILE` (Go text/template), overriding the Modelfile's TEMPLATE"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the artifact to `FILE`", Required: true},
+			&cli.StringFlag{Name: "name", Usage: "the model's `NAME` in the API (default: general.name, else the file name)"},
+			&cli.StringFlag{Name: "stub", Usage: "use this stub executable `FILE` (default: kiln-stub beside bundle)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
+		},
+		Action:         bundle,
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}

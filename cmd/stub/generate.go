@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kiln-llm/kiln/engine"
+)
+
+// generate answers one prompt: text from -p (or stdin when it is not a
+// terminal), or token ids from --prompt-ids.
+func generate(c *cli.Context, src *source) error {
+	set, err := loadSettings(c, src)
+	if err != nil {
+		return err
+	}
+	e, err := engine.Load(src.gguf, engine.Options{Threads: set.threads, Context: set.ctx})
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+
+	prompt, err := promptIDs(c, e)
+	if err != nil {
+		return err
+	}
+	if out := c.String("logits-out"); out != "" {
+		if err := writeLogits(e, prompt, out); err != nil {
+			return err
+		}
+	}
+	params := set.params
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	sched := engine.NewScheduler(e, 1, 0)
+	defer sched.Close()
+	var ids []int32
+	dec := e.Tokenizer.NewDecoder(false)
+	printIDs := c.Bool("print-ids")
+	_, err = sched.Submit(ctx, engine.Request{Prompt: prompt, Params: params}, func(t engine.Token) bool {
+		if printIDs {
+			ids = append(ids, t.ID)
+			return true
+		}
+		io.WriteString(os.Stdout, dec.Add(t.ID))
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if printIDs {
+		if ids == nil {
+			ids = []int32{}
+		}
+		return json.NewEncoder(os.Stdout).Encode(ids)
+	}
+	fmt.Fprintln(os.Stdout, dec.Flush())
+	return nil
+}
+
+// promptIDs returns the prompt as token ids.
+func promptIDs(c *cli.Context, e *engine.Engine) ([]int32, error) {
+	if s := c.String("prompt-ids"); s != "" {
+		ids, err := parseIDs(s, e.Model.Config().Vocab)
+		if err != nil {
+			return nil, fmt.Errorf("--prompt-ids: %w", err)
+		}
+		return ids, nil
+	}
+	text := c.String("prompt")
+	if !c.IsSet("prompt") {
+		if isTerminal(os.Stdin) {
+			return nil, errors.New("interactive chat is not available in this version yet: give a prompt with -p TEXT (or pipe it on stdin)")
+		}
+		b, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<20))
+		if err != nil {
+			return nil, fmt.Errorf("reading the prompt from stdin: %w", err)
+		}
+		text = string(b)
+	}
+	if !c.Bool("raw") {
+		if _, ok := e.File.String("tokenizer.chat_template"); ok {
+			fmt.Fprintln(os.Stderr, "note: chat templates are not applied in this version yet; the prompt is completed as plain text (as with --raw)")
+		}
+	}
+	ids := e.Tokenizer.Encode(text, true, true)
+	if len(ids) == 0 {
+		return nil, errors.New("the prompt is empty")
+	}
+	return ids, nil
+}
+
+// parseIDs parses "1,2,3" into token ids below vocab.
+func parseIDs(s string, vocab int) ([]int32, error) {
+	var ids []int32
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a token id", f)
+		}
+		if n < 0 || int(n) >= vocab {
+			return nil, fmt.Errorf("token id %d out of range [0, %d)", n, vocab)
+		}
+		ids = append(ids, int32(n))
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("no token ids given")
+	}
+	return ids, nil
+}
+
+// writeLogits evaluates prompt on its own sequence and writes the logits of
+// every position as little-endian float32 rows, the layout of the golden
+// .logits.f32 files.
+func writeLogits(e *engine.Engine, prompt []int32, path string) error {
+	vocab := e.Model.Config().Vocab
+	all := make([]float32, len(prompt)*vocab)
+	if err := e.NewSequence().Eval(prompt, all); err != nil {
+		return err
+	}
+	buf := make([]byte, 4*len(all))
+	for i, v := range all {
+		binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+	}
+	return writeFileAtomic(path, buf)
+}
+
+// writeFileAtomic writes data to a temp file beside path and renames it, so
+// path never holds a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
