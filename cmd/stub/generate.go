@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -49,7 +50,7 @@ func generate(c *cli.Context, src *source) error {
 	var ids []int32
 	dec := e.Tokenizer.NewDecoder(false)
 	printIDs := c.Bool("print-ids")
-	_, err = sched.Submit(ctx, engine.Request{Prompt: prompt, Params: params}, func(t engine.Token) bool {
+	res, err := sched.Submit(ctx, engine.Request{Prompt: prompt, Params: params}, func(t engine.Token) bool {
 		if printIDs {
 			ids = append(ids, t.ID)
 			return true
@@ -59,6 +60,9 @@ func generate(c *cli.Context, src *source) error {
 	})
 	if err != nil {
 		return err
+	}
+	if c.Bool("stats") {
+		defer printStats(res)
 	}
 	if printIDs {
 		if ids == nil {
@@ -155,4 +159,21 @@ func writeFileAtomic(path string, data []byte) error {
 func isTerminal(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// printStats writes llama.cpp-style timings to stderr.
+func printStats(r engine.Result) {
+	rate := func(n int, d time.Duration) float64 {
+		if d <= 0 {
+			return 0
+		}
+		return float64(n) / d.Seconds()
+	}
+	fmt.Fprintf(os.Stderr, "prompt: %d tokens (%d cached) in %v (%.1f tokens/s)\n",
+		r.PromptTokens, r.CachedTokens, r.PromptDuration.Round(time.Microsecond), rate(r.PromptTokens-r.CachedTokens, r.PromptDuration))
+	fmt.Fprintf(os.Stderr, "first token after %v\n", r.FirstToken.Round(time.Microsecond))
+	// Generation speed counts the steps after the first token: each is one
+	// forward pass of one token.
+	fmt.Fprintf(os.Stderr, "generation: %d tokens in %v (%.1f tokens/s), stopped by %s\n",
+		r.Generated, r.GenDuration.Round(time.Microsecond), rate(r.Generated-1, r.GenDuration), r.StopReason)
 }

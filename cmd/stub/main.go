@@ -49,6 +49,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "prompt-ids", Usage: "feed these comma-separated token `IDS` instead of text (implies --raw)"},
 		&cli.BoolFlag{Name: "print-ids", Usage: "print the generated token ids as one JSON array instead of text"},
 		&cli.StringFlag{Name: "logits-out", Usage: "write the logits of every prompt position to `FILE` (little-endian float32, [positions][vocab])"},
+		&cli.BoolFlag{Name: "stats", Usage: "print prompt and generation timings to stderr"},
 		&cli.BoolFlag{Name: "info", Usage: "print what this artifact carries and exit"},
 		&cli.StringFlag{Name: "tokenize", Usage: "print the token ids of `TEXT` as JSON (\"-\": one JSON string per stdin line)"},
 		&cli.StringFlag{Name: "detokenize", Usage: "print the text of comma-separated token `IDS`"},
