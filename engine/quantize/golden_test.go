@@ -90,8 +90,8 @@ func TestGoldenQ4KM(t *testing.T) {
 }
 
 // The trained tolstoy model has tied embeddings and 4 layers: token_embd
-// takes the output's Q6_K and use_more_bits picks blk.2 (not blk.0, 1 or 3)
-// for attn_v and ffn_down.
+// takes the output's Q6_K and use_more_bits picks blk.2 and blk.3 (7*4/8 =
+// 3) for the Q6_K attn_v and ffn_down.
 func TestGoldenTolstoy(t *testing.T) {
 	for _, recipe := range []string{"Q8_0", "Q4_K_M"} {
 		t.Run(recipe, func(t *testing.T) {

@@ -189,24 +189,23 @@ func (p *plan) convertChunk(it *item, view []byte, s *scratch, first, n int64, o
 	from, _ := quant.Lookup(t.Type)
 	to, _ := quant.Lookup(it.to)
 	from.Dequantize(in, vals)
-	to.Quantize(vals, out)
-	if bad := firstInvalid(it.to, out); bad >= 0 {
-		return p.invalid(it, vals, first, bad)
-	}
-	return nil
-}
-
-// invalid explains why quantized data failed ggml_validate_row_data:
-// almost always a NaN or an infinity in the source.
-func (p *plan) invalid(it *item, vals []float32, first int64, block int) error {
-	name := p.tensors[it.src].Name
+	// llama.cpp notices a NaN or an infinity only when it reaches a scale
+	// (ggml_validate_row_data below); some quantizers absorb them into
+	// finite garbage. A weight that is not finite is a broken model either
+	// way, so it is refused wherever it is.
 	for i, v := range vals {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			row := first + int64(i)/it.rowLen
-			return fmt.Errorf("quantize: tensor %q: row %d, value %d is %v; llama.cpp refuses to write non-finite %v data",
-				name, row, int64(i)%it.rowLen, v, it.to)
+			return fmt.Errorf("quantize: tensor %q: row %d, value %d is %v; cannot quantize non-finite weights",
+				t.Name, first+int64(i)/it.rowLen, int64(i)%it.rowLen, v)
 		}
 	}
-	row := first + int64(block)*int64(it.to.BlockSize())/it.rowLen
-	return fmt.Errorf("quantize: tensor %q: row %d: the %v scales overflow to infinity (values too large for FP16)", name, row, it.to)
+	to.Quantize(vals, out)
+	if bad := firstInvalid(it.to, out); bad >= 0 {
+		row := first + int64(bad)*int64(it.to.BlockSize())/it.rowLen
+		if !isQuantized(it.to) {
+			return fmt.Errorf("quantize: tensor %q: row %d, value %d overflows %v", t.Name, row, int64(bad)%it.rowLen, it.to)
+		}
+		return fmt.Errorf("quantize: tensor %q: row %d: a %v scale overflows FP16 (values too large)", t.Name, row, it.to)
+	}
+	return nil
 }

@@ -145,9 +145,15 @@ func newPlan(src Source, o Options) (*plan, error) {
 	if n, ok := metadata(p.kv).uint("split.count"); ok && n > 1 {
 		return nil, fmt.Errorf("quantize: the model is split into %d files; merge them first (llama-gguf-split --merge)", n)
 	}
+	fs, isFile := src.(fileSource)
 	for i := range p.tensors {
 		if err := checkTensor(&p.tensors[i]); err != nil {
 			return nil, err
+		}
+		if isFile {
+			if _, err := fs.view(i); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var rl *rules
