@@ -19,6 +19,8 @@
 // only be mapped at offsets that are a multiple of the allocation granularity,
 // which is 64 KiB on Windows (4 or 16 KiB elsewhere): the runtime maps the
 // file once and hands out the GGUF bytes in place, never copying the weights.
+// Since the mapping itself starts page-aligned, the GGUF's own tensor data
+// alignment (32 bytes by default) holds in memory too.
 //
 // Payload header, 64 bytes at offset P:
 //
@@ -65,8 +67,8 @@
 // later minor version may grow the trailer by inserting fields before them;
 // every 1.x reader reads the fixed fields above and ignores the rest. Readers
 // of major version 1 skip section kinds they do not know (still checking
-// their bounds and, in Verify, their hash), and refuse any other major
-// version. Writers are deterministic: the same inputs give the same bytes
+// their bounds and, in Verify, their hash; such kinds may repeat), and refuse
+// any other major version. Writers are deterministic: the same inputs give the same bytes
 // (no timestamps; zstd at a fixed level with one encoder).
 package pack
 

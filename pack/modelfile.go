@@ -233,20 +233,25 @@ func (p *mfParser) command() error {
 }
 
 // value reads a command's value: to the first line break at which what was
-// read, trimmed, is complete (a bare value, or one whose quotes close).
+// read, trimmed, is complete (a bare value, or one whose quotes close). The
+// trimmed end is tracked line by line, so that blank lines inside a long
+// quoted value are not rescanned at every line break.
 func (p *mfParser) value(line int, cmd string) (string, error) {
-	start := p.pos
+	start := p.pos // a non-blank byte, or the line break of an empty value
+	end := start   // end of the text read so far, trailing blanks excluded
 	for {
-		i := strings.IndexAny(p.src[p.pos:], "\r\n")
-		if i < 0 {
-			p.pos = len(p.src)
-		} else {
-			p.pos += i
+		lineEnd := len(p.src)
+		if i := strings.IndexAny(p.src[p.pos:], "\r\n"); i >= 0 {
+			lineEnd = p.pos + i
 		}
-		if v, ok := unquote(strings.Trim(p.src[start:p.pos], " \t\r\n")); ok {
+		if seg := strings.TrimRight(p.src[p.pos:lineEnd], " \t"); seg != "" {
+			end = p.pos + len(seg)
+		}
+		p.pos = lineEnd
+		if v, ok := unquote(p.src[start:end]); ok {
 			return v, nil
 		}
-		if i < 0 {
+		if lineEnd == len(p.src) {
 			quote := `"`
 			if strings.HasPrefix(p.src[start:], `"""`) {
 				quote = `"""`

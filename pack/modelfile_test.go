@@ -201,6 +201,8 @@ func TestParseModelfileErrors(t *testing.T) {
 		{"requires leading zero", "FROM m\nREQUIRES 0.01.0\n", 2, "is not a version"},
 		{"garbage", string(garbage), 1, "unknown command"},
 		{"garbage after FROM", "FROM m\n" + string(garbage), 2, "unknown command"},
+		// Quadratic rescanning of blank lines would take hours here.
+		{"unterminated over blank lines", "FROM m\nSYSTEM \"" + strings.Repeat("\n  ", 2000000), 2, "unterminated"},
 		{"unterminated 10 MB", "FROM m\nLICENSE \"\"\"" + strings.Repeat("license text\n", 800000), 2, "unterminated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
