@@ -1,0 +1,34 @@
+package quant
+
+import (
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// cpuClock measures the CPU time of the benchmark's thread, which on a
+// machine shared with other work says more about a kernel than wall time.
+type cpuClock struct{ start time.Duration }
+
+func threadCPU() time.Duration {
+	const clockThreadCPUTimeID = 3
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0)
+	return time.Duration(ts.Nano())
+}
+
+func startCPU() cpuClock {
+	runtime.LockOSThread()
+	return cpuClock{threadCPU()}
+}
+
+// report adds the throughput per CPU-second as a metric.
+func (c cpuClock) report(b *testing.B, bytes int) {
+	d := threadCPU() - c.start
+	runtime.UnlockOSThread()
+	if d > 0 {
+		b.ReportMetric(float64(bytes)*float64(b.N)/d.Seconds()/1e6, "cpuMB/s")
+	}
+}

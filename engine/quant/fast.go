@@ -1,0 +1,68 @@
+package quant
+
+// Fast paths. The scalar kernels above are the specification; a fast path
+// computes exactly the same numbers, only faster, and is chosen at run time
+// for the CPU the program finds itself on (fast_amd64.go). A fast path may
+// store activations in its own layout (the same quantized values as the
+// scalar VecDotType conversion, rearranged for the vector unit), so it comes
+// as a set: the layout's size, the conversion, and the products.
+//
+// Setting KILN_NOSIMD=1 in the environment turns every fast path off, so that
+// the scalar reference can be tested on the same machine.
+
+import (
+	"os"
+
+	"github.com/kiln-llm/kiln/engine/ggml"
+)
+
+// MatKernel is a fast matrix product for weights of one type. Its results
+// are bit-identical to Format.VecDot on activations converted with the
+// VecDotType's Quantize: the integer sums are exact in any order, and the
+// float operations (per-block scale products and their accumulation) are
+// done in the scalar kernel's order, lane for lane.
+type MatKernel struct {
+	Type ggml.Type
+	// Name says which instruction set it uses ("avx512").
+	Name string
+
+	// ActSize is the size in bytes of one activation row of cols values in
+	// the kernel's layout. cols is a multiple of the type's block size.
+	ActSize func(cols int) int
+
+	// Quantize converts len(x) activation values into dst (ActSize(len(x))
+	// bytes).
+	Quantize func(x []float32, dst []byte)
+
+	// Rows sets out[r], for r < len(out), to the dot product of weight row r
+	// (the rows lie rowBytes apart from the start of w) with the converted
+	// activation row act of cols values.
+	Rows func(out []float32, w []byte, rowBytes int, act []byte, cols int)
+}
+
+var (
+	fastKernels = map[ggml.Type]*MatKernel{}
+	// fastLevel names the instruction set the fast paths use ("" for none).
+	fastLevel string
+)
+
+// SIMDDisabled reports whether KILN_NOSIMD turned the fast paths off.
+var SIMDDisabled = os.Getenv("KILN_NOSIMD") != "" && os.Getenv("KILN_NOSIMD") != "0"
+
+// Kernel returns the fast path for weights of type t on this CPU, or nil
+// when there is none (another architecture, a CPU without the needed
+// instructions, a type without a fast path, or KILN_NOSIMD set).
+func Kernel(t ggml.Type) *MatKernel {
+	if SIMDDisabled {
+		return nil
+	}
+	return fastKernels[t]
+}
+
+// SIMD names the instruction set the fast paths use on this CPU, or "none".
+func SIMD() string {
+	if SIMDDisabled || fastLevel == "" {
+		return "none"
+	}
+	return fastLevel
+}

@@ -1,0 +1,72 @@
+//go:build amd64
+
+package quant
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/kiln-llm/kiln/engine/ggml"
+)
+
+// The amd64 fast paths need AVX-512 with the byte/word (BW), vector-length
+// (VL), byte-permute (VBMI), dot-product (VNNI) and Galois-field (GFNI)
+// extensions, and F16C: Intel Ice Lake and later, AMD Zen 4 and later.
+func init() {
+	x := cpu.X86
+	if !(x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512VBMI &&
+		x.HasAVX512VNNI && x.HasAVX512GFNI && x.HasF16C) {
+		return
+	}
+	fastLevel = "avx512-vnni"
+	for _, k := range []*MatKernel{
+		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512},
+		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512},
+		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512},
+	} {
+		k.Name = fastLevel
+		fastKernels[k.Type] = k
+	}
+}
+
+// checkRows panics unless w holds n rows of rowBytes (the last one at least
+// used bytes long) and act holds actBytes: the assembly trusts them.
+func checkRows(n int, w []byte, rowBytes, used int, act []byte, actBytes int) {
+	_ = w[(n-1)*rowBytes+used-1]
+	_ = act[actBytes-1]
+}
+
+//go:noescape
+func q8_0AVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nb int)
+
+func q8_0RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nb := cols / legacyBlock
+	checkRows(len(out), w, rowBytes, nb*sizeQ8_0, act, l8Size(cols))
+	q8_0AVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nb)
+}
+
+//go:noescape
+func q4KAVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nsb int)
+
+func q4KRowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(len(out), w, rowBytes, nsb*q4KTypeSize, act, k4Size(cols))
+	q4KAVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nsb)
+}
+
+//go:noescape
+func q6KAVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nsb int)
+
+func q6KRowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(len(out), w, rowBytes, nsb*q6KTypeSize, act, k6Size(cols))
+	q6KAVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nsb)
+}

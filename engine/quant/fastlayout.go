@@ -1,0 +1,138 @@
+package quant
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Activation layouts of the fast paths. Each holds exactly the quantized
+// values of the scalar conversion (quantizeQ8_0, quantizeQ8K), rearranged so
+// that the vector kernels load what they multiply with aligned, contiguous
+// reads, plus a few per-block sums the kernels would otherwise recompute for
+// every weight row. They are plain Go, shared by every architecture, so the
+// tests can check them anywhere.
+
+// l8 is the layout for weights whose activations are Q8_0 (Q8_0, Q4_0,
+// Q5_0): blocks in groups of eight, each group
+//
+//	offset  size  field
+//	     0   256  the eight blocks' 32 int8 quants, block after block
+//	   256    32  int32 sum of each block's quants (the offset corrections)
+//	   288    32  float32 scale of each block (its FP16 d, widened)
+//
+// A last, partial group is padded with zero blocks.
+const (
+	l8Blocks = 8
+	l8Group  = 320
+)
+
+func l8Size(cols int) int {
+	return (cols/legacyBlock + l8Blocks - 1) / l8Blocks * l8Group
+}
+
+func l8Quantize(x []float32, dst []byte) {
+	var blk [sizeQ8_0]byte
+	nb := len(x) / legacyBlock
+	if nb%l8Blocks != 0 {
+		clear(dst[nb/l8Blocks*l8Group : l8Size(len(x))])
+	}
+	for b := range nb {
+		quantizeQ8_0(x[b*legacyBlock:(b+1)*legacyBlock], blk[:])
+		g := dst[b/l8Blocks*l8Group:]
+		j := b % l8Blocks
+		copy(g[32*j:32*j+32], blk[2:])
+		var sum int32
+		for _, q := range blk[2:] {
+			sum += int32(int8(q))
+		}
+		binary.LittleEndian.PutUint32(g[256+4*j:], uint32(sum))
+		binary.LittleEndian.PutUint32(g[288+4*j:], math.Float32bits(half(blk[:])))
+	}
+}
+
+// sigma32 is the order in which the K-quant kernels keep the 32 values of a
+// group: position 4k+m holds value 8m+k. A vector dot-product instruction
+// sums four adjacent bytes into one 32-bit lane; in this order those four
+// are values k, k+8, k+16, k+24, whose products ggml's generic kernels add
+// into the same one of their eight lanes (index mod 8). So the vector lanes
+// hold exactly the generic kernel's integer lanes, and the float arithmetic
+// that follows can be the same, lane for lane.
+var sigma32 = func() (p [32]int) {
+	for k := range 8 {
+		for m := range 4 {
+			p[4*k+m] = 8*m + k
+		}
+	}
+	return p
+}()
+
+// k4 is the layout for Q4_K and Q5_K weights (activations Q8_K), per
+// 256-value super-block:
+//
+//	offset  size  field
+//	     0   256  int8 quants of the 32-value sub-blocks in the order
+//	              0, 2, 1, 3, 4, 6, 5, 7, each in sigma32 order (the
+//	              order a 64-byte load of the weights unpacks into)
+//	   256    32  the Q8_K bsums (int16 sums of 16 values), in order
+//	   288     4  float32 d
+//	   292    28  zero
+const k4Block = 320
+
+var k4SubOrder = [8]int{0, 2, 1, 3, 4, 6, 5, 7}
+
+func k4Size(cols int) int { return cols / qkK * k4Block }
+
+func k4Quantize(x []float32, dst []byte) {
+	var blk [q8KTypeSize]byte
+	for i := range len(x) / qkK {
+		quantizeQ8K(x[i*qkK:(i+1)*qkK], blk[:])
+		out := dst[i*k4Block : (i+1)*k4Block]
+		qs := blk[4 : 4+qkK]
+		for s, sb := range k4SubOrder {
+			for p, v := range sigma32 {
+				out[32*s+p] = qs[32*sb+v]
+			}
+		}
+		copy(out[256:288], blk[4+qkK:])
+		copy(out[288:292], blk[0:4])
+		clear(out[292:])
+	}
+}
+
+// k6 is the layout for Q6_K weights (activations Q8_K), per super-block:
+//
+//	offset  size  field
+//	     0   256  int8 quants, 32-value groups in order, each in sigma32
+//	              order
+//	   256   256  int16 32*(y[k]+y[k+8]) and 32*(y[k+16]+y[k+24]) for each
+//	              group and k < 8, interleaved: the offset correction for
+//	              Q6_K's levels (stored as q+32) of the pair of quants that
+//	              one 16-bit product of the kernel covers
+//	   512     4  float32 d
+//	   516    60  zero
+const k6Block = 576
+
+func k6Size(cols int) int { return cols / qkK * k6Block }
+
+func k6Quantize(x []float32, dst []byte) {
+	var blk [q8KTypeSize]byte
+	for i := range len(x) / qkK {
+		quantizeQ8K(x[i*qkK:(i+1)*qkK], blk[:])
+		out := dst[i*k6Block : (i+1)*k6Block]
+		qs := blk[4 : 4+qkK]
+		for g := range 8 {
+			y := qs[32*g : 32*g+32]
+			for p, v := range sigma32 {
+				out[32*g+p] = y[v]
+			}
+			for k := range 8 {
+				a := 32 * (int16(int8(y[k])) + int16(int8(y[k+8])))
+				b := 32 * (int16(int8(y[k+16])) + int16(int8(y[k+24])))
+				binary.LittleEndian.PutUint16(out[256+32*g+4*k:], uint16(a))
+				binary.LittleEndian.PutUint16(out[256+32*g+4*k+2:], uint16(b))
+			}
+		}
+		copy(out[512:516], blk[0:4])
+		clear(out[516:])
+	}
+}

@@ -1,0 +1,128 @@
+package quant
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/kiln-llm/kiln/engine/ggml"
+)
+
+// halfOffsets are the byte offsets of the FP16 scales in a block of each
+// type, which random test blocks must keep finite (a NaN scale makes every
+// kernel return NaN, which says nothing).
+var halfOffsets = map[ggml.Type][]int{
+	ggml.Q4_0: {0}, ggml.Q5_0: {0}, ggml.Q8_0: {0},
+	ggml.Q4_K: {0, 2}, ggml.Q5_K: {0, 2}, ggml.Q6_K: {208},
+}
+
+// fastCols are the row lengths each fast path is tested on: whole groups,
+// partial groups and the real models' widths.
+func fastCols(t ggml.Type) []int {
+	if t.BlockSize() == qkK {
+		return []int{256, 512, 768, 2048, 4864}
+	}
+	return []int{32, 64, 96, 224, 256, 288, 896, 2048, 4864}
+}
+
+// randomWeights returns rows rows of type t: the first half quantized from
+// random normals by the reference quantizer, the rest random bytes with
+// finite scales (every bit pattern of the quants and sub-block scales).
+func randomWeights(rng *rand.Rand, t ggml.Type, rows, cols int) []byte {
+	f, _ := Lookup(t)
+	rb, _ := t.RowSize(int64(cols))
+	w := make([]byte, rows*int(rb))
+	x := make([]float32, cols)
+	for r := range rows {
+		row := w[r*int(rb) : (r+1)*int(rb)]
+		if r < rows/2 {
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			f.Quantize(x, row)
+			continue
+		}
+		for i := range row {
+			row[i] = byte(rng.Uint32())
+		}
+		for b := 0; b < len(row); b += t.TypeSize() {
+			for _, o := range halfOffsets[t] {
+				h := binary.LittleEndian.Uint16(row[b+o:])
+				h = h&^0x7C00 | uint16(1+rng.IntN(20))<<10
+				binary.LittleEndian.PutUint16(row[b+o:], h)
+			}
+		}
+	}
+	return w
+}
+
+// randomActivations returns activation rows that exercise the conversion:
+// normals, a row of zeros, a row with one huge outlier, tiny values, and
+// rows where the largest magnitude is negative or ties.
+func randomActivations(rng *rand.Rand, cols int) [][]float32 {
+	var rows [][]float32
+	add := func(gen func(i int) float32) {
+		x := make([]float32, cols)
+		for i := range x {
+			x[i] = gen(i)
+		}
+		rows = append(rows, x)
+	}
+	add(func(int) float32 { return float32(rng.NormFloat64()) })
+	add(func(int) float32 { return float32(rng.NormFloat64() * 300) })
+	add(func(int) float32 { return 0 })
+	add(func(i int) float32 {
+		if i == cols/3 {
+			return -1e6
+		}
+		return float32(rng.NormFloat64())
+	})
+	add(func(int) float32 { return float32(rng.NormFloat64() * 1e-30) })
+	add(func(i int) float32 {
+		if i%2 == 0 {
+			return 3
+		}
+		return -3
+	})
+	return rows
+}
+
+// TestFastKernelsMatchScalar checks every fast path against the scalar
+// kernel, bit for bit, on random blocks and activations.
+func TestFastKernelsMatchScalar(t *testing.T) {
+	if len(fastKernels) == 0 {
+		t.Skip("no fast paths on this CPU")
+	}
+	for typ, k := range fastKernels {
+		t.Run(fmt.Sprintf("%s/%s", typ, k.Name), func(t *testing.T) {
+			f, _ := Lookup(typ)
+			vf, _ := Lookup(f.VecDotType)
+			rng := rand.New(rand.NewPCG(uint64(typ), 1))
+			for _, cols := range fastCols(typ) {
+				const rows = 21
+				w := randomWeights(rng, typ, rows, cols)
+				rb := len(w) / rows
+				for ai, x := range randomActivations(rng, cols) {
+					xq := make([]byte, rowBytes(t, f.VecDotType, cols))
+					vf.Quantize(x, xq)
+					act := make([]byte, k.ActSize(cols))
+					for i := range act {
+						act[i] = 0xAA // the conversion must write every byte it needs
+					}
+					k.Quantize(x, act)
+					got := make([]float32, rows)
+					k.Rows(got, w, rb, act, cols)
+					for r := range rows {
+						want := f.VecDot(cols, w[r*rb:(r+1)*rb], xq)
+						if math.Float32bits(got[r]) != math.Float32bits(want) {
+							t.Fatalf("cols %d, activations %d, row %d: fast %v (%#x), scalar %v (%#x)",
+								cols, ai, r, got[r], math.Float32bits(got[r]), want, math.Float32bits(want))
+						}
+					}
+				}
+			}
+		})
+	}
+}
