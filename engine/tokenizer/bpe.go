@@ -2,7 +2,9 @@ package tokenizer
 
 import (
 	"hash/maphash"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -18,15 +20,15 @@ import (
 
 type bpeModel struct {
 	nTokens int32
-	rawIDs  map[string]int32 // raw bytes of a token -> id
 	extra   map[string]int32 // merge parts that are not tokens -> part id >= nTokens
-	pairs   map[uint64]bpeMerge
-	// byteParts is the part id of each one-byte symbol, or -1 if the byte
-	// is neither a token nor a merge part.
+	pairs   pairTable
+	// byteParts is the part id of each one-byte symbol (the token of its
+	// byte-level character), or -1 if that character is neither a token
+	// nor a merge part.
 	byteParts [256]int32
 	// fallback is what llama.cpp emits for a byte of a symbol that is not a
 	// token: the ids of the one-byte token texts among the UTF-8 bytes of
-	// its byte-to-unicode character (usually none, so the byte is lost).
+	// its byte-level character (usually none, so the byte is lost).
 	fallback [256][2]int32
 	cache    wordCache
 }
@@ -38,64 +40,79 @@ type bpeMerge struct {
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
+// Symbols are identified by "part ids": the id of the token whose text is
+// the symbol's byte-level form, or an id past the vocabulary for the few
+// merge parts that are not tokens. A symbol's part id after a merge is the
+// merge's result, so merging needs no string work at all.
 func newBPE(t *Tokenizer, merges []string) (*bpeModel, error) {
 	m := &bpeModel{
 		nTokens: int32(len(t.tokens)),
-		rawIDs:  make(map[string]int32, len(t.tokens)),
 		extra:   map[string]int32{},
-		pairs:   make(map[uint64]bpeMerge, len(merges)),
+		pairs:   newPairTable(len(merges)),
 	}
-	var buf []byte
-	for id, s := range t.tokens {
-		var ok bool
-		if buf, ok = decodeByteLevel(s, buf[:0]); ok {
-			m.rawIDs[string(buf)] = int32(id)
-		}
+	// Resolving the 3 strings of each merge to ids is most of the load
+	// time (hash lookups that miss the cache), so it runs on all cores;
+	// the table is then filled in rank order.
+	parts := make([][3]int32, len(merges))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(merges)/20000)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			lo, hi := w*len(merges)/workers, (w+1)*len(merges)/workers
+			for i := lo; i < hi; i++ {
+				parts[i] = [3]int32{-2, -2, -2}
+				a, b, ok := splitMerge(merges[i])
+				if !ok {
+					continue
+				}
+				buf = append(append(buf[:0], a...), b...)
+				parts[i] = [3]int32{t.lookup(a), t.lookup(b), t.lookup(string(buf))}
+			}
+		}()
 	}
-	intern := func(raw []byte) int32 {
-		if id, ok := m.rawIDs[string(raw)]; ok {
-			return id
-		}
-		if id, ok := m.extra[string(raw)]; ok {
+	wg.Wait()
+	part := func(s string) int32 {
+		if id, ok := m.extra[s]; ok {
 			return id
 		}
 		id := m.nTokens + int32(len(m.extra))
-		m.extra[string(raw)] = id
+		m.extra[s] = id
 		return id
 	}
-	var a, b []byte
-	for rank, w := range merges {
-		// llama.cpp splits at the first space after the first byte; a line
-		// without one becomes the pair ("", ""), which matches nothing.
-		sp := strings.IndexByte(w[min(1, len(w)):], ' ')
-		if sp < 0 {
+	for rank, p := range parts {
+		if p[0] == -2 {
 			continue
 		}
-		sp += min(1, len(w))
-		var okA, okB bool
-		a, okA = decodeByteLevel(w[:sp], a[:0])
-		b, okB = decodeByteLevel(w[sp+1:], b[:0])
-		if !okA || !okB || len(a) == 0 || len(b) == 0 {
-			continue
+		if p[0] < 0 || p[1] < 0 || p[2] < 0 {
+			// A merge part that is not a token: rare, done by string.
+			a, b, _ := splitMerge(merges[rank])
+			if p[0] < 0 {
+				p[0] = part(a)
+			}
+			if p[1] < 0 {
+				p[1] = part(b)
+			}
+			if p[2] < 0 {
+				p[2] = part(a + b)
+			}
 		}
-		pa, pb := intern(a), intern(b)
-		k := pairKey(pa, pb)
-		if _, dup := m.pairs[k]; dup {
-			continue // the first rank of a pair wins (unordered_map::emplace)
-		}
-		m.pairs[k] = bpeMerge{rank: int32(rank), result: intern(append(a, b...))}
+		// The first rank of a pair wins (unordered_map::emplace).
+		m.pairs.putNew(pairKey(p[0], p[1]), bpeMerge{rank: int32(rank), result: p[2]})
 	}
 	for c := range 256 {
 		m.byteParts[c] = -1
-		if id, ok := m.rawIDs[string([]byte{byte(c)})]; ok {
+		if id, ok := t.ids[byteLevel[c]]; ok {
 			m.byteParts[c] = id
-		} else if id, ok := m.extra[string([]byte{byte(c)})]; ok {
+		} else if id, ok := m.extra[byteLevel[c]]; ok {
 			m.byteParts[c] = id
 		}
 		m.fallback[c] = [2]int32{-1, -1}
 		n := 0
-		for _, y := range []byte(string(byteToRune[c])) {
-			if id, ok := t.ids[string([]byte{y})]; ok && n < 2 {
+		for _, y := range []byte(byteLevel[c]) {
+			if id, ok := t.ids[string([]byte{y})]; ok {
 				m.fallback[c][n] = id
 				n++
 			}
@@ -105,18 +122,79 @@ func newBPE(t *Tokenizer, merges []string) (*bpeModel, error) {
 	return m, nil
 }
 
-// decodeByteLevel maps a token text in GPT-2's byte-to-unicode alphabet to
-// the bytes it stands for, appending to buf; ok is false if a character is
-// outside the alphabet.
-func decodeByteLevel(s string, buf []byte) ([]byte, bool) {
-	for _, r := range s {
-		b, ok := runeToByte[r]
-		if !ok {
-			return buf, false
-		}
-		buf = append(buf, b)
+// splitMerge splits a merge line as llama.cpp does, at the first space
+// after the first byte; a line without one becomes the pair ("", ""),
+// which matches nothing, so ok is false.
+func splitMerge(w string) (a, b string, ok bool) {
+	start := min(1, len(w))
+	sp := strings.IndexByte(w[start:], ' ')
+	if sp < 0 {
+		return "", "", false
 	}
-	return buf, true
+	sp += start
+	a, b = w[:sp], w[sp+1:]
+	return a, b, a != "" && b != ""
+}
+
+func (t *Tokenizer) lookup(s string) int32 {
+	if id, ok := t.ids[s]; ok {
+		return id
+	}
+	return -1
+}
+
+// pairTable maps a pair of part ids to its merge: open addressing with
+// linear probing, which loads and looks up several times faster than a
+// map for the 280k merges of a large vocabulary.
+type pairTable struct {
+	slots []pairSlot
+	shift uint
+}
+
+type pairSlot struct {
+	key uint64
+	val bpeMerge
+}
+
+const emptyPair = ^uint64(0) // no pair of int32 part ids has this key
+
+func newPairTable(n int) pairTable {
+	bits := uint(4)
+	for 1<<bits < n+n/2 {
+		bits++
+	}
+	p := pairTable{slots: make([]pairSlot, 1<<bits), shift: 64 - bits}
+	for i := range p.slots {
+		p.slots[i].key = emptyPair
+	}
+	return p
+}
+
+func (p *pairTable) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> p.shift }
+
+func (p *pairTable) get(k uint64) (bpeMerge, bool) {
+	mask := uint64(len(p.slots) - 1)
+	for i := p.slot(k); ; i = (i + 1) & mask {
+		switch p.slots[i].key {
+		case k:
+			return p.slots[i].val, true
+		case emptyPair:
+			return bpeMerge{}, false
+		}
+	}
+}
+
+// putNew adds k unless it is present. The table is sized for all merges,
+// so it never fills.
+func (p *pairTable) putNew(k uint64, v bpeMerge) {
+	mask := uint64(len(p.slots) - 1)
+	i := p.slot(k)
+	for ; p.slots[i].key != emptyPair; i = (i + 1) & mask {
+		if p.slots[i].key == k {
+			return
+		}
+	}
+	p.slots[i] = pairSlot{k, v}
 }
 
 type bpeSymbol struct {
@@ -139,11 +217,6 @@ func (a *bpeBigram) before(b *bpeBigram) bool {
 // encodeWord appends the ids of one pre-tokenized word (raw bytes).
 func (t *Tokenizer) encodeWord(e *encoder, w string, out []int32) []int32 {
 	m := t.bpe
-	if t.pre.ignoreMerges {
-		if id, ok := m.rawIDs[w]; ok {
-			return append(out, id)
-		}
-	}
 	if len(w) == 1 {
 		if p := m.byteParts[w[0]]; p >= 0 && p < m.nTokens {
 			return append(out, p)
@@ -156,11 +229,26 @@ func (t *Tokenizer) encodeWord(e *encoder, w string, out []int32) []int32 {
 		}
 	}
 	n0 := len(out)
-	out = t.mergeWord(e, w, out)
+	if id, ok := t.wholeWord(e, w); ok {
+		out = append(out, id)
+	} else {
+		out = t.mergeWord(e, w, out)
+	}
 	if cacheable {
 		m.cache.put(w, out[n0:])
 	}
 	return out
+}
+
+// wholeWord implements ignore_merges (Llama 3, tekken): a word that is a
+// token is that token, whatever the merges would make of it.
+func (t *Tokenizer) wholeWord(e *encoder, w string) (int32, bool) {
+	if !t.pre.ignoreMerges {
+		return 0, false
+	}
+	e.level = appendByteLevel(e.level[:0], w)
+	id, ok := t.ids[string(e.level)]
+	return id, ok
 }
 
 func (t *Tokenizer) mergeWord(e *encoder, w string, out []int32) []int32 {
@@ -217,7 +305,7 @@ func (m *bpeModel) addBigram(h []bpeBigram, syms []bpeSymbol, l, r int32) []bpeB
 	if pl < 0 || pr < 0 {
 		return h
 	}
-	mg, ok := m.pairs[pairKey(pl, pr)]
+	mg, ok := m.pairs.get(pairKey(pl, pr))
 	if !ok {
 		return h
 	}
@@ -281,6 +369,14 @@ func (c *wordCache) init() {
 func (c *wordCache) get(w string) ([]int32, bool) {
 	e := c.slots[maphash.String(c.seed, w)&(cacheSlots-1)].Load()
 	if e == nil || e.word != w {
+		return nil, false
+	}
+	return e.ids, true
+}
+
+func (c *wordCache) getBytes(w []byte) ([]int32, bool) {
+	e := c.slots[maphash.Bytes(c.seed, w)&(cacheSlots-1)].Load()
+	if e == nil || e.word != string(w) {
 		return nil, false
 	}
 	return e.ids, true

@@ -44,7 +44,7 @@ func appendByteLevelText(b []byte, text string) []byte {
 	for i := 0; i < len(text); {
 		r, n := decodeCpt(text, i)
 		i += n
-		if c, ok := runeToByte[r]; ok {
+		if c, ok := byteOf(r); ok {
 			b = append(b, c)
 			continue
 		}

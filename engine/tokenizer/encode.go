@@ -7,6 +7,7 @@ type encoder struct {
 	seen           []bool
 	text           []byte // SPM: the escaped fragment
 	norm           []byte // BPE: the normalized fragment
+	level          []byte // BPE: a word in the byte-level alphabet
 	pre            pretext
 	ends, endsTmp  []int32
 	spmSyms        []spmSymbol

@@ -10,10 +10,33 @@ import "fmt"
 
 type spmModel struct {
 	byteToken [256]int32 // <0xNN>, else the one-byte token, else -1
+	// beforeSpace holds the symbols that some token has right before a
+	// "▁" (in Llama 2, only "▁" itself). Before any other symbol, a "▁"
+	// starts a symbol no token reaches across, so the merges on either
+	// side never interact and the text can be cut there (see encodeSPM).
+	beforeSpace      map[string]bool
+	beforeSpaceASCII [128]bool
+	cache            wordCache
 }
 
 func newSPM(t *Tokenizer) *spmModel {
-	m := &spmModel{}
+	m := &spmModel{beforeSpace: map[string]bool{}}
+	for _, s := range t.tokens {
+		prev := -1
+		for off := 0; off < len(s); {
+			n := min(utf8Len(s[off]), len(s)-off)
+			if prev >= 0 && s[off:off+n] == "\u2581" {
+				if p := s[prev:off]; len(p) == 1 && p[0] < 128 {
+					m.beforeSpaceASCII[p[0]] = true
+				} else {
+					m.beforeSpace[p] = true
+				}
+			}
+			prev = off
+			off += n
+		}
+	}
+	m.cache.init()
 	const hex = "0123456789ABCDEF"
 	for b := range 256 {
 		m.byteToken[b] = -1
@@ -46,7 +69,53 @@ func (a *spmBigram) before(b *spmBigram) bool {
 }
 
 // encodeSPM appends the ids of text (already escaped) to out.
+//
+// llama.cpp runs one priority queue over the whole text. Merges only ever
+// join adjacent symbols into a token, so at a symbol boundary that no token
+// of the vocabulary spans, the two sides evolve independently, each in the
+// order the global queue would give it (same scores, same left-to-right
+// tie-break). We cut the text at such boundaries, before a "▁" (see
+// beforeSpace), and merge word by word: the same ids, in near-linear time
+// and cache-friendly, and repeated words come from a cache.
 func (t *Tokenizer) encodeSPM(e *encoder, text []byte, out []int32) []int32 {
+	m := t.spm
+	seg, prev := 0, -1
+	for off := 0; off < len(text); {
+		n := min(utf8Len(text[off]), len(text)-off)
+		if n == 3 && prev >= 0 && text[off] == 0xE2 && text[off+1] == 0x96 && text[off+2] == 0x81 && !m.spansSpace(text[prev:off]) {
+			out = t.encodeSPMWord(e, text[seg:off], out)
+			seg = off
+		}
+		prev = off
+		off += n
+	}
+	return t.encodeSPMWord(e, text[seg:], out)
+}
+
+func (m *spmModel) spansSpace(sym []byte) bool {
+	if len(sym) == 1 && sym[0] < 128 {
+		return m.beforeSpaceASCII[sym[0]]
+	}
+	return m.beforeSpace[string(sym)]
+}
+
+func (t *Tokenizer) encodeSPMWord(e *encoder, text []byte, out []int32) []int32 {
+	cacheable := len(text) <= maxCachedWord
+	if cacheable {
+		if ids, ok := t.spm.cache.getBytes(text); ok {
+			return append(out, ids...)
+		}
+	}
+	n0 := len(out)
+	out = t.mergeSPM(e, text, out)
+	if cacheable {
+		t.spm.cache.put(string(text), out[n0:])
+	}
+	return out
+}
+
+// mergeSPM is llm_tokenizer_spm_session::tokenize on one piece of text.
+func (t *Tokenizer) mergeSPM(e *encoder, text []byte, out []int32) []int32 {
 	syms := e.spmSyms[:0]
 	for off := 0; off < len(text); {
 		n := min(utf8Len(text[off]), len(text)-off)

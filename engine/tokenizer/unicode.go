@@ -183,19 +183,40 @@ func utf8Len(b byte) int {
 
 var utf8LenTable = [16]uint8{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4}
 
-// byteToRune is GPT-2's byte-to-unicode table: printable Latin-1 bytes stand
-// for themselves, the other 68 bytes map to U+0100 onwards in byte order.
-var byteToRune, runeToByte = func() (b2r [256]rune, r2b map[rune]byte) {
-	r2b = make(map[rune]byte, 256)
+// GPT-2's byte-to-unicode table: printable Latin-1 bytes stand for
+// themselves, the other 68 bytes map to U+0100..U+0143 in byte order.
+// byteLevel[b] is the UTF-8 form of the character for byte b; levelByte
+// maps a character back (-1 outside the alphabet).
+var byteLevel, levelByte = func() (enc [256]string, dec [0x144]int16) {
+	for i := range dec {
+		dec[i] = -1
+	}
 	n := rune(0)
 	for b := range 256 {
-		if (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF) {
-			b2r[b] = rune(b)
-		} else {
-			b2r[b] = 256 + n
+		r := rune(b)
+		if !((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) {
+			r = 256 + n
 			n++
 		}
-		r2b[b2r[b]] = byte(b)
+		enc[b] = string(r)
+		dec[r] = int16(b)
 	}
-	return b2r, r2b
+	return enc, dec
 }()
+
+// byteOf returns the byte that character r of the byte-level alphabet
+// stands for.
+func byteOf(r rune) (byte, bool) {
+	if r < 0 || r >= rune(len(levelByte)) || levelByte[r] < 0 {
+		return 0, false
+	}
+	return byte(levelByte[r]), true
+}
+
+// appendByteLevel appends the byte-level (GPT-2 alphabet) form of raw.
+func appendByteLevel(buf []byte, raw string) []byte {
+	for i := 0; i < len(raw); i++ {
+		buf = append(buf, byteLevel[raw[i]]...)
+	}
+	return buf
+}
