@@ -7,7 +7,16 @@ STUB      := $(BIN)/kiln-stub
 BUNDLE    := $(BIN)/bundle
 export CGO_ENABLED := 0
 
-.PHONY: all build demo test test-scalar vet fuzz clean
+# The stubs bundle carries (internal/stubs): one per platform, built with
+# the same flags as $(STUB), kept raw in $(BIN)/stubs and zstd-compressed
+# into the folder that bundle embeds. `make demo STUB_TARGETS=linux/amd64`
+# (this machine's) skips the cross builds when only the host matters.
+STUB_TARGETS   ?= linux/amd64 linux/arm64 darwin/arm64 darwin/amd64 windows/amd64
+STUBS_DIR      := internal/stubs/embedded
+EMBEDDED_STUBS := $(foreach t,$(STUB_TARGETS),$(STUBS_DIR)/kiln-stub-$(subst /,-,$(t)).zst)
+MKSTUBS        := $(BIN)/mkstubs
+
+.PHONY: all build demo test test-scalar vet fuzz clean stubs qemu
 
 all: build
 
@@ -25,8 +34,24 @@ LDFLAGS := -s -w -buildid=
 $(STUB): $(GOFILES)
 	$(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ ./cmd/stub
 
-$(BUNDLE): $(GOFILES)
+$(BUNDLE): $(GOFILES) $(EMBEDDED_STUBS)
 	$(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ ./cmd/bundle
+
+stubs: $(EMBEDDED_STUBS)
+
+$(MKSTUBS): $(GOFILES)
+	$(GO) build -o $@ ./internal/stubs/mkstubs
+
+# kiln-stub-OS-ARCH.zst: $* is OS-ARCH; Windows executables get .exe.
+$(STUBS_DIR)/kiln-stub-%.zst: $(GOFILES) $(MKSTUBS)
+	GOOS=$(word 1,$(subst -, ,$*)) GOARCH=$(word 2,$(subst -, ,$*)) $(GO) build -trimpath -ldflags="$(LDFLAGS)" \
+		-o $(BIN)/stubs/kiln-stub-$*$(if $(findstring windows-,$*),.exe) ./cmd/stub
+	$(MKSTUBS) -o $(STUBS_DIR) $(BIN)/stubs/kiln-stub-$*$(if $(findstring windows-,$*),.exe)
+
+# The cross-platform tests (cmd/stub/cross_test.go) run the linux/arm64
+# artifact under qemu-aarch64 from Debian's qemu-user; CI installs it.
+qemu:
+	@command -v qemu-aarch64 >/dev/null || { apt-get update && apt-get install -y qemu-user; }
 
 tolstoy.bin: $(STUB) $(BUNDLE) testdata/tolstoy-4m-q8_0.gguf testdata/tolstoy.Modelfile
 	$(BUNDLE) -f testdata/tolstoy.Modelfile -o $@
@@ -34,9 +59,9 @@ tolstoy.bin: $(STUB) $(BUNDLE) testdata/tolstoy-4m-q8_0.gguf testdata/tolstoy.Mo
 demo: tolstoy.bin
 	./tolstoy.bin -p "Prince Andrew" -n 64 --temp 0
 
-test:
+test: $(if $(filter true,$(CI)),qemu)
 	$(GO) vet ./...
 	$(GO) test ./...
 
 clean:
-	rm -rf $(BIN) tolstoy.bin
+	rm -rf $(BIN) tolstoy.bin $(STUBS_DIR)/*.zst
