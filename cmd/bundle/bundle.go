@@ -27,7 +27,13 @@ import (
 
 // bundle validates the inputs, then writes the artifact atomically.
 func bundle(c *cli.Context) error {
+	if c.Bool("list-targets") {
+		return listTargets(os.Stdout)
+	}
 	out := c.String("output")
+	if out == "" {
+		return errors.New("no output: give -o FILE")
+	}
 	secs := pack.Sections{Manifest: pack.Manifest{KilnVersion: version.Version, Inputs: map[string]string{}}}
 	modelPath := c.String("model")
 
@@ -76,10 +82,12 @@ func bundle(c *cli.Context) error {
 	secs.Manifest.Files = append([]pack.SourceFile{{Role: "gguf", Name: filepath.Base(modelPath), Size: size}}, secs.Manifest.Files...)
 	secs.GGUFSize = size
 
-	stub, err := stubPath(c.String("stub"))
+	stub, target, rmStub, err := stubFor(c)
 	if err != nil {
 		return err
 	}
+	defer rmStub()
+	out = artifactName(out, target)
 	var r io.Reader = bytes.NewReader(g.Bytes())
 	var pw progress.Writer
 	if !c.Bool("quiet") && size > 64<<20 {
@@ -95,7 +103,10 @@ func bundle(c *cli.Context) error {
 		return err
 	}
 	if !c.Bool("quiet") {
-		return summary(out, g, cfg, secs.Manifest.Name)
+		if err := summary(out, g, cfg, secs.Manifest.Name); err != nil {
+			return err
+		}
+		platformNote(os.Stdout, out, target)
 	}
 	return nil
 }
@@ -133,22 +144,6 @@ func modelName(flag string, cfg *model.Config, path string) string {
 		return cfg.Name
 	}
 	return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-}
-
-// stubPath finds the stub: --stub, else kiln-stub beside this executable.
-func stubPath(flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", err
-	}
-	p := filepath.Join(filepath.Dir(exe), "kiln-stub")
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("no stub found at %s: build it with `make` or give --stub FILE", p)
-	}
-	return p, nil
 }
 
 func fileRecord(role, path string, data []byte) pack.SourceFile {

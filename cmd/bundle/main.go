@@ -15,18 +15,18 @@ func main() {
 	app := &cli.App{
 		Name:            "bundle",
 		Usage:           "bundle a GGUF model into one executable",
-		UsageText:       "bundle -m MODEL.gguf [-f Modelfile] [--template FILE] [--name NAME] -o OUT",
+		UsageText:       "bundle -m MODEL.gguf [-f Modelfile] [--template FILE] [--name NAME] [--target OS/ARCH] -o OUT\n   bundle --list-targets",
 		Version:         version.Version,
 		HideHelpCommand: true,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "the GGUF `FILE` to bundle (or FROM in the Modelfile)"},
 			&cli.StringFlag{Name: "modelfile", Aliases: []string{"f"}, Usage: "an Ollama-style `Modelfile` (FROM, PARAMETER, TEMPLATE, SYSTEM, ...)"},
 			&cli.StringFlag{Name: "template", Usage: "chat template `FILE` (Go text/template), overriding the Modelfile's TEMPLATE"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the artifact to `FILE`", Required: true},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the artifact to `FILE`"},
 			&cli.StringFlag{Name: "name", Usage: "the model's `NAME` in the API (default: general.name, else the file name)"},
-			&cli.StringFlag{Name: "stub", Usage: "use this stub executable `FILE` (default: kiln-stub beside bundle)"},
+			&cli.StringFlag{Name: "stub", Usage: "use this stub executable `FILE` (default: the --target stub bundle carries)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
-		},
+		}, targetFlags...),
 		Action:         bundle,
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
