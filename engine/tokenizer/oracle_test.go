@@ -13,6 +13,7 @@ package tokenizer
 import (
 	"bufio"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -389,6 +390,229 @@ func TestOracleLong(t *testing.T) {
 		t.Run(pre, func(t *testing.T) {
 			o.load(t, path, "tokenizer.ggml.pre=s:"+pre)
 			check(t, loadWithPre(t, path, pre))
+		})
+	}
+}
+
+// TestOracleWriteExtra writes testdata/extra.golden.jsonl from llama.cpp
+// when KILN_WRITE_EXTRA=1.
+func TestOracleWriteExtra(t *testing.T) {
+	if os.Getenv("KILN_WRITE_EXTRA") != "1" {
+		t.Skip("set KILN_WRITE_EXTRA=1 to rewrite testdata/extra.golden.jsonl")
+	}
+	o := startOracle(t)
+	var sb strings.Builder
+	for _, c := range extraConfigs() {
+		var path string
+		for _, g := range goldenVocabs {
+			if g.name == c.Vocab {
+				if g.gz {
+					path = golden.Gunzip(t, g.path...)
+				} else {
+					path = golden.Path(t, g.path...)
+				}
+			}
+		}
+		if c.Pre != "" {
+			o.load(t, path, "tokenizer.ggml.pre=s:"+c.Pre)
+		} else {
+			o.load(t, path)
+		}
+		for _, s := range trickyInputs {
+			for _, mode := range [][2]bool{{true, true}, {false, false}} {
+				ids, ok := o.encode(t, s, mode[0], mode[1])
+				if !ok {
+					t.Fatalf("%s/%s: llama.cpp threw on %q", c.Vocab, c.Pre, s)
+				}
+				rec := extraCase{
+					extraConfig: c, AddSpecial: mode[0], ParseSpecial: mode[1], IDs: ids,
+					Detok:    o.decode(t, ids, mode[0], mode[1]),
+					DetokRaw: o.decode(t, ids, false, true),
+				}
+				rec.setText(s)
+				b, err := json.Marshal(rec.encode())
+				if err != nil {
+					t.Fatal(err)
+				}
+				sb.Write(b)
+				sb.WriteByte('\n')
+			}
+		}
+	}
+	if err := os.WriteFile("testdata/extra.golden.jsonl", []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeVocab writes a vocabulary-only GGUF with the given keys.
+func writeVocab(t *testing.T, kv [][2]any) string {
+	b := gguf.NewBuilder()
+	if err := b.Set("general.architecture", "llama"); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range kv {
+		if err := b.Set(x[0].(string), x[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := fmt.Sprintf("%s/vocab-%d.gguf", t.TempDir(), len(kv))
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.WriteTo(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func openVocab(t *testing.T, path string) *Tokenizer {
+	f, err := gguf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tk, err := FromGGUF(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// compareSynthetic compares encode/decode on random strings over pieces.
+func compareSynthetic(t *testing.T, o *oracle, path string, pieces []string, n int, seed uint64) {
+	tk := openVocab(t, path)
+	o.load(t, path)
+	info := o.ints(t, "info", "INFO")
+	got := []int{int(tk.BOS()), int(tk.EOS()), int(tk.EOT()), int(tk.EOM()), int(tk.UNK()), int(tk.PAD()), int(tk.NL()),
+		b2i(tk.AddBOS()), b2i(tk.AddEOS()), b2i(tk.addSpacePrefix)}
+	if !slices.Equal(got, info) {
+		t.Errorf("bos eos eot eom unk pad nl addbos addeos addspace:\n got %v\nwant %v", got, info)
+	}
+	var eog []int
+	for _, id := range tk.EOG() {
+		eog = append(eog, int(id))
+	}
+	if want := o.ints(t, "eog", "EOG"); !slices.Equal(eog, want) {
+		t.Errorf("EOG: got %v, want %v", eog, want)
+	}
+	attrs := o.ints(t, "attr", "ATTR")
+	for id, a := range attrs {
+		if int(tk.attrs[id]) != a {
+			t.Errorf("token %d %q: attrs %#x, want %#x", id, tk.tokens[id], tk.attrs[id], a)
+		}
+	}
+	r := rand.New(rand.NewPCG(seed, 3))
+	fails, threw := 0, 0
+	for range n {
+		var sb strings.Builder
+		for range 1 + r.IntN(16) {
+			sb.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := sb.String()
+		for _, mode := range [][2]bool{{true, true}, {false, false}} {
+			want, ok := o.encode(t, s, mode[0], mode[1])
+			if !ok {
+				threw++
+				continue
+			}
+			if got := tk.Encode(s, mode[0], mode[1]); !slices.Equal(got, want) {
+				t.Errorf("%q add=%v parse=%v:\n got %v\nwant %v", s, mode[0], mode[1], got, want)
+				fails++
+			}
+			for _, d := range [][2]bool{{true, false}, {false, true}} {
+				if g, w := tk.Decode(want, d[0], d[1]), o.decode(t, want, d[0], d[1]); g != w {
+					t.Errorf("%q decode(%v,%v) of %v:\n got %q\nwant %q", s, d[0], d[1], want, g, w)
+					fails++
+				}
+			}
+			if fails > 20 {
+				t.Fatal("too many failures")
+			}
+		}
+	}
+	t.Logf("%d strings, %d made llama.cpp throw", n, threw)
+}
+
+// TestOracleSyntheticBPE covers vocabulary oddities: bytes without a token,
+// merges whose parts are not tokens, duplicate and malformed merges, every
+// token type, an empty token, control-looking tokens typed normal, and a
+// normal token outside the byte-level alphabet.
+func TestOracleSyntheticBPE(t *testing.T) {
+	o := startOracle(t)
+	tokens := []string{"a", "b", "c", "d", "e", "Ġ", "Ċ", "!", "ab", "abc", "bc", "cd", "Ġa", "Ġab", "abcd", "de", "",
+		"<|im_end|>", "<|endoftext|>", "<|eom_id|>", "<|channel|>", "<|x|>", "hé llo", "dd", "ee", "eee", "ĠĠ", "<0x41>", "ÃŃ", "Ã", "Ń", "ÃŃa"}
+	types := []int32{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 1, 1, 1, 5, 1,
+		1, 3, 1, 3, 3, 1, 0, 7, 1, 1, 6, 1, 1, 1, 1}
+	merges := []string{"a b", "b c", "a bc", "Ġ a", "Ġa b", "ab c", "x y", "xy z", "a b", "abc d", "d e", "dd", " d d", "d d",
+		"e e", "ee e", "Ġ Ġ", "Ã Ń", "ÃŃ a", "c d", "e d"}
+	pieces := []string{"a", "b", "c", "d", "e", " ", "\n", "!", "ab", "abc", "cd", "de", "xyz", "í", "ía", "é", "<|im_end|>",
+		"<|x|>", "<|channel|>", "hé llo", "  ", "A", "1", "'s", "\xff"}
+	for _, pre := range []string{"default", "llama-bpe", "qwen2", "gpt-4o", "deepseek-v3"} {
+		t.Run(pre, func(t *testing.T) {
+			path := writeVocab(t, [][2]any{
+				{"tokenizer.ggml.model", "gpt2"}, {"tokenizer.ggml.pre", pre}, {"tokenizer.ggml.tokens", tokens},
+				{"tokenizer.ggml.token_type", types}, {"tokenizer.ggml.merges", merges},
+				{"tokenizer.ggml.bos_token_id", uint32(21)}, {"tokenizer.ggml.eos_token_id", uint32(18)},
+				{"tokenizer.ggml.padding_token_id", uint32(99)},
+			})
+			compareSynthetic(t, o, path, pieces, 1500, 1)
+		})
+	}
+}
+
+// TestOracleSyntheticSPM covers SentencePiece oddities: missing byte tokens,
+// tied scores, tokens with "▁" inside (which limit where encodeSPM may cut),
+// many user-defined tokens of equal length that overlap (their order is
+// std::sort's), Phi-3's rstrip, add_eos and no space prefix.
+func TestOracleSyntheticSPM(t *testing.T) {
+	o := startOracle(t)
+	tokens := []string{"<unk>", "<s>", "</s>", "▁", "a", "b", "c", "▁a", "▁b", "ab", "▁ab",
+		"a▁", "a▁b", "▁▁", "▁▁▁", "bc", "abc", "▁abc", "c▁a", "x", "y", "z", "w", "é", "<|end|>", "<|user|>", "<|endoftext|>", "\t"}
+	types := make([]int32, len(tokens))
+	scores := make([]float32, len(tokens))
+	r := rand.New(rand.NewPCG(5, 5))
+	for i := range tokens {
+		types[i] = 1
+		scores[i] = float32(r.IntN(4)) // many ties
+	}
+	types[0], types[1], types[2] = 2, 3, 3
+	types[24], types[25], types[26] = 3, 4, 3
+	// Byte tokens, except for tab (which has a one-character token instead).
+	for b := range 256 {
+		if b != '\t' {
+			tokens = append(tokens, fmt.Sprintf("<0x%02X>", b))
+			types = append(types, 6)
+			scores = append(scores, 0)
+		}
+	}
+	// 20 user-defined two-letter tokens over x y z w: equal length, overlapping.
+	for _, a := range "xyzw" {
+		for _, b := range "xyzw" {
+			if a != b || a == 'x' {
+				tokens = append(tokens, string(a)+string(b))
+				types = append(types, 4)
+				scores = append(scores, 0)
+			}
+		}
+	}
+	tokens = append(tokens, "xyz", "zyx", "wxy")
+	types = append(types, 4, 4, 4)
+	scores = append(scores, 0, 0, 0)
+	pieces := []string{"a", "b", "c", " ", "  ", "\n", "A", "é", "ü", "x", "y", "z", "w", "ab", "abc", "<|end|>", "<|user|>", "<s>", "</s>", "\xff", "\t"}
+	for i, extra := range [][][2]any{
+		nil,
+		{{"tokenizer.ggml.add_space_prefix", false}, {"tokenizer.ggml.add_eos_token", true}},
+		{{"general.name", "Phi-3-mini"}},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			kv := [][2]any{{"tokenizer.ggml.model", "llama"}, {"tokenizer.ggml.tokens", tokens},
+				{"tokenizer.ggml.token_type", types}, {"tokenizer.ggml.scores", scores}}
+			path := writeVocab(t, append(kv, extra...))
+			compareSynthetic(t, o, path, pieces, 2000, uint64(i))
 		})
 	}
 }

@@ -142,33 +142,64 @@ func New(v *Vocab) (*Tokenizer, error) {
 // EOT, EOM and the FIM tokens that the GGUF did not give are found by their
 // text; tokens that look like control tokens are made control tokens; and
 // the end-of-generation set is assembled.
-//
-// llama.cpp walks an unordered_map, so when a vocabulary has several
-// candidates for one role (<|im_end|> and <|endoftext|> for EOT), which one
-// it takes depends on its standard library's hashing. We take the first
-// candidate in the order of the lists below, then by id, and document it.
 func (t *Tokenizer) detectSpecials() {
-	pick := func(id *int32, texts ...string) {
-		if *id != -1 {
-			return
+	roles := []struct {
+		id    *int32
+		texts []string
+	}{
+		{&t.eot, []string{"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
+			"<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>"}},
+		{&t.eom, []string{"<|eom_id|>"}},
+		{&t.fimPre, []string{"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>"}},
+		{&t.fimSuf, []string{"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>"}},
+		{&t.fimMid, []string{"<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>"}},
+		{&t.fimPad, []string{"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>"}},
+		{&t.fimRep, []string{"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"}},
+		{&t.fimSep, []string{"<|file_sep|>"}},
+	}
+	// llama.cpp walks its token_to_id map and each role takes the first
+	// candidate it meets, so with several candidates the map's iteration
+	// order decides (see cpphash.go). It is computed only when needed.
+	cands := make([][]int32, len(roles))
+	ambiguous := false
+	for i, r := range roles {
+		if *r.id != -1 {
+			continue
 		}
-		for _, s := range texts {
+		for _, s := range r.texts {
 			if j, ok := t.ids[s]; ok {
-				*id = j
-				t.forceControl(j)
-				return
+				cands[i] = append(cands[i], j)
+			}
+		}
+		ambiguous = ambiguous || len(cands[i]) > 1
+	}
+	var pos map[int32]int // iteration position of every candidate
+	if ambiguous {
+		pos = map[int32]int{}
+		for _, c := range cands {
+			for _, id := range c {
+				pos[id] = -1
+			}
+		}
+		for i, id := range cppMapOrder(t.tokens) {
+			if _, ok := pos[id]; ok {
+				pos[id] = i
 			}
 		}
 	}
-	pick(&t.eot, "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
-		"<EOT>", "_<EOT>", "<｜end▁of▁sentence｜>", "<end_of_utterance>")
-	pick(&t.eom, "<|eom_id|>")
-	pick(&t.fimPre, "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>")
-	pick(&t.fimSuf, "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>")
-	pick(&t.fimMid, "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>")
-	pick(&t.fimPad, "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>")
-	pick(&t.fimRep, "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>")
-	pick(&t.fimSep, "<|file_sep|>")
+	for i, r := range roles {
+		if len(cands[i]) == 0 {
+			continue
+		}
+		best := cands[i][0]
+		for _, c := range cands[i][1:] {
+			if pos[c] < pos[best] {
+				best = c
+			}
+		}
+		*r.id = best
+		t.forceControl(best)
+	}
 
 	t.eog = map[int32]bool{}
 	for _, id := range []int32{t.fimPad, t.fimRep, t.fimSep} {
