@@ -33,7 +33,7 @@ func main() {
 }
 
 func flags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "run this GGUF `FILE` instead of the bundled model"},
 		&cli.StringFlag{Name: "prompt", Aliases: []string{"p"}, Usage: "answer this `TEXT` and exit"},
 		&cli.BoolFlag{Name: "raw", Usage: "plain completion of the prompt (no chat template)"},
@@ -57,7 +57,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "perplexity", Usage: "print the perplexity of the model on the text in `FILE` and exit"},
 		&cli.IntFlag{Name: "ppl-chunk", Value: 256, Usage: "with --perplexity: score chunks of `N` tokens, each in a fresh context"},
 		&cli.BoolFlag{Name: "verify", Usage: "check every section's SHA-256, the whole model included, and exit"},
-	}
+	}, serveFlags()...)
 }
 
 func run(c *cli.Context) error {
@@ -70,6 +70,8 @@ func run(c *cli.Context) error {
 	}
 	defer src.Close()
 	switch {
+	case c.Bool("serve"):
+		return serve(c, src)
 	case c.Bool("verify"):
 		return verify(src)
 	case c.Bool("info"):
