@@ -31,9 +31,6 @@ func bundle(c *cli.Context) error {
 		return listTargets(os.Stdout)
 	}
 	out := c.String("output")
-	if out == "" {
-		return errors.New("no output: give -o FILE")
-	}
 	secs := pack.Sections{Manifest: pack.Manifest{KilnVersion: version.Version, Inputs: map[string]string{}}}
 	modelPath := c.String("model")
 
@@ -66,6 +63,12 @@ func bundle(c *cli.Context) error {
 		secs.Template = string(b)
 		secs.Manifest.Files = append(secs.Manifest.Files, fileRecord("template", tp, b))
 	}
+
+	modelPath, cleanup, err := quantizeModel(c, modelPath, &secs.Manifest)
+	if err != nil || modelPath == "" {
+		return err
+	}
+	defer cleanup()
 
 	g, err := openGGUF(modelPath)
 	if err != nil {

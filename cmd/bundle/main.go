@@ -15,7 +15,7 @@ func main() {
 	app := &cli.App{
 		Name:            "bundle",
 		Usage:           "bundle a GGUF model into one executable",
-		UsageText:       "bundle -m MODEL.gguf [-f Modelfile] [--template FILE] [--name NAME] [--target OS/ARCH] -o OUT\n   bundle --list-targets",
+		UsageText:       "bundle -m MODEL.gguf [-f Modelfile] [--template FILE] [--name NAME] [--quantize TYPE] [--target OS/ARCH] -o OUT\n   bundle --list-targets\n   bundle -m MODEL-F16.gguf --quantize TYPE --gguf-out OUT.gguf",
 		Version:         version.Version,
 		HideHelpCommand: true,
 		Flags: append([]cli.Flag{
@@ -26,7 +26,7 @@ func main() {
 			&cli.StringFlag{Name: "name", Usage: "the model's `NAME` in the API (default: general.name, else the file name)"},
 			&cli.StringFlag{Name: "stub", Usage: "use this stub executable `FILE` (default: the --target stub bundle carries)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar and no summary"},
-		}, targetFlags...),
+		}, append(quantizeFlags, targetFlags...)...),
 		Action:         bundle,
 		ExitErrHandler: func(*cli.Context, error) {},
 	}

@@ -230,11 +230,11 @@ func TestDeterministic(t *testing.T) {
 // FileType and Recipes agree with llama.h.
 func TestRecipes(t *testing.T) {
 	for name, want := range map[string]uint32{"q4_k_m": 15, "Q4_K": 15, "Q3_K": 12, "Q5_K": 17, "Q8_0": 7, "F16": 1, "BF16": 32, "F32": 0, "Q2_K": 10, "Q6_K": 18} {
-		if got, ok := FileType(name); !ok || got != want {
-			t.Errorf("FileType(%q) = %d, %v; want %d", name, got, ok, want)
+		if got, err := FileType(name); err != nil || got != want {
+			t.Errorf("FileType(%q) = %d, %v; want %d", name, got, err, want)
 		}
 	}
-	if _, ok := FileType("Q2_K_S"); ok {
+	if _, err := FileType("Q2_K_S"); err == nil {
 		t.Errorf("Q2_K_S needs an importance matrix and must not be offered")
 	}
 	if n := len(Recipes()); n != len(recipes) {

@@ -61,13 +61,11 @@ func Recipes() []string {
 }
 
 // FileType returns the llama_ftype number that a file quantized with the
-// recipe called name records as general.file_type.
-func FileType(name string) (uint32, bool) {
+// recipe called name records as general.file_type, or an error naming the
+// known recipes.
+func FileType(name string) (uint32, error) {
 	r, err := lookupRecipe(name)
-	if err != nil {
-		return 0, false
-	}
-	return r.ftype, true
+	return r.ftype, err
 }
 
 // lookupRecipe finds a recipe by name, case-insensitively.
