@@ -123,6 +123,14 @@ func (m *Model) chooseTemplate() error {
 		if err != nil {
 			return fmt.Errorf("api: %s: %w", source, err)
 		}
+		// A built-in's text brings the built-in's stop strings, as a model
+		// Ollama made from a known template carries its parameters.
+		for _, name := range templates.Names() {
+			if b, ok := templates.Named(name); ok && b.String() == t.String() {
+				t.Stop, source = b.Stop, fmt.Sprintf("%s (the built-in %q)", source, name)
+				break
+			}
+		}
 		m.tmpl, m.tmplSource = t, source
 		return nil
 	}
