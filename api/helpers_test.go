@@ -153,3 +153,5 @@ func events(t testing.TB, body []byte) []string {
 	}
 	return out
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
