@@ -59,6 +59,28 @@ tolstoy.bin: $(STUB) $(BUNDLE) testdata/tolstoy-4m-q8_0.gguf testdata/tolstoy.Mo
 demo: tolstoy.bin
 	./tolstoy.bin -p "Prince Andrew" -n 64 --temp 0
 
+# Benchmark models, git-ignored: random weights in the shapes of
+# Llama-3.2-1B (llama1b) and Qwen2.5-0.5B (qwen05b), generated and quantized
+# tensor by tensor by cmd/synth. BENCH_VOCAB=FILE copies a real tokenizer
+# (a .gguf or .gguf.gz, e.g. the Llama 3 vocab of the golden testdata) into
+# the llama models instead of the synthetic one.
+SYNTH        := $(BIN)/synth
+BENCH_DIR    := testdata/bench
+BENCH_MODELS := $(BENCH_DIR)/llama1b-q4_k_m.gguf $(BENCH_DIR)/llama1b-q8_0.gguf $(BENCH_DIR)/qwen05b-q4_k_m.gguf
+BENCH_VOCAB  ?=
+
+.PHONY: bench-model
+bench-model: $(BENCH_MODELS)
+
+$(SYNTH): $(GOFILES)
+	$(GO) build -trimpath -ldflags="$(LDFLAGS)" -o $@ ./cmd/synth
+
+# PRESET-RECIPE.gguf. The synth binary is an order-only prerequisite, so
+# that editing Go code does not remake gigabytes of models.
+$(BENCH_DIR)/%.gguf: | $(SYNTH)
+	$(SYNTH) --preset $(patsubst %-$(lastword $(subst -, ,$*)),%,$*) --quantize $(lastword $(subst -, ,$*)) \
+		$(if $(and $(BENCH_VOCAB),$(filter llama%,$*)),--vocab-from $(BENCH_VOCAB)) -o $@
+
 test: $(if $(filter true,$(CI)),qemu)
 	$(GO) vet ./...
 	$(GO) test ./...
