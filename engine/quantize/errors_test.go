@@ -241,3 +241,31 @@ func TestRecipes(t *testing.T) {
 		t.Errorf("Recipes lists %d names", n)
 	}
 }
+
+// A source's general.alignment is kept and honoured (llama.cpp would copy
+// the key but still pad to 32 bytes), and trailing dimensions of 1 are
+// dropped as gguf_write drops them.
+func TestAlignmentAndDims(t *testing.T) {
+	src := smallModel()
+	src.kv = append(src.kv, kv("general.alignment", uint32(256)))
+	src.tensors = append(src.tensors, gguf.TensorInfo{Name: "extra.weight", Dims: []int64{256, 4, 1, 1}, Type: ggml.F32, Size: 4096})
+	var buf bytes.Buffer
+	if _, err := Write(src, &buf, Options{Recipe: "Q8_0"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Parse(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Alignment != 256 || f.DataOffset%256 != 0 {
+		t.Errorf("alignment %d, data at %d; want 256", f.Alignment, f.DataOffset)
+	}
+	for _, ti := range f.Tensors {
+		if ti.Offset%256 != 0 {
+			t.Errorf("%s at offset %d", ti.Name, ti.Offset)
+		}
+	}
+	if e := tensor(f, "extra.weight"); len(e.Dims) != 2 || e.Type != ggml.Q8_0 {
+		t.Errorf("extra.weight: %v %v, want [256 4] Q8_0", e.Dims, e.Type)
+	}
+}

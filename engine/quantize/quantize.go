@@ -185,7 +185,7 @@ func newPlan(src Source, o Options) (*plan, error) {
 func (p *plan) decide(i int, rl *rules) (item, error) {
 	t := &p.tensors[i]
 	// gguf_write stores ggml_n_dims dimensions: trailing 1s are dropped.
-	dims := append([]int64(nil), t.Dims[:max(1, trimmedDims(t.Dims))]...)
+	dims := append([]int64(nil), t.Dims[:trimmedDims(t.Dims)]...)
 	it := item{src: i, dims: dims, to: t.Type, rowLen: t.Dims[0]}
 	if it.rowLen > 0 {
 		it.rows = t.Elements() / it.rowLen
