@@ -94,8 +94,10 @@ func qemu(t *testing.T) string {
 }
 
 // TestLinuxArm64UnderQEMU bundles golden models for linux/arm64 from this
-// machine and runs them under emulation, with the NEON fast paths and with
-// KILN_NOSIMD=1: the prompt logits must be bit-identical to llama.cpp's and
+// machine and runs them under emulation: on qemu's default CPU (NEON and
+// SDOT fast paths), on a Cortex-A72 (NEON without SDOT, as a Raspberry Pi
+// 4) and with KILN_NOSIMD=1 (the scalar kernels). Each time the prompt
+// logits must be bit-identical to llama.cpp's and
 // the greedy continuation equal to the golden one (up to the end-of-text
 // token, where the stub stops and llama.cpp's run went on).
 func TestLinuxArm64UnderQEMU(t *testing.T) {
@@ -118,15 +120,16 @@ func TestLinuxArm64UnderQEMU(t *testing.T) {
 				t.Fatal(err)
 			}
 			art := bundleFor(t, arm, model)
-			for _, simd := range []string{"", "1"} {
+			for _, run := range []struct{ cpu, simd string }{{"max", ""}, {"cortex-a72", ""}, {"max", "1"}} {
+				cpu, simd := run.cpu, run.simd
 				logits := filepath.Join(t.TempDir(), "logits.f32")
-				cmd := exec.Command(q, art, "--raw", "--temp", "0", "-n", "32",
+				cmd := exec.Command(q, "-cpu", cpu, art, "--raw", "--temp", "0", "-n", "32",
 					"--prompt-ids", idsArg(g.PromptIDs), "--print-ids", "--logits-out", logits)
 				cmd.Env = append(os.Environ(), "KILN_NOSIMD="+simd)
 				var stdout, stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
 				if err := cmd.Run(); err != nil {
-					t.Fatalf("KILN_NOSIMD=%q: qemu-aarch64 %s: %v\n%s", simd, filepath.Base(art), err, stderr.String())
+					t.Fatalf("-cpu %s, KILN_NOSIMD=%q: qemu-aarch64 %s: %v\n%s", cpu, simd, filepath.Base(art), err, stderr.String())
 				}
 				var got []int32
 				if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
@@ -134,14 +137,14 @@ func TestLinuxArm64UnderQEMU(t *testing.T) {
 				}
 				if len(got) == 0 || len(got) > len(g.Greedy) || !equalIDs(got, g.Greedy[:len(got)]) ||
 					(len(got) < len(g.Greedy) && g.Greedy[len(got)] != eos) {
-					t.Fatalf("KILN_NOSIMD=%q: greedy continuation under qemu\ngot  %v\nwant %v (end of text: %d)", simd, got, g.Greedy, eos)
+					t.Fatalf("-cpu %s, KILN_NOSIMD=%q: greedy continuation under qemu\ngot  %v\nwant %v (end of text: %d)", cpu, simd, got, g.Greedy, eos)
 				}
 				raw, err := os.ReadFile(logits)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if !bytes.Equal(raw, wantLogits) {
-					t.Fatalf("KILN_NOSIMD=%q: prompt logits under qemu differ from llama.cpp's (%d bytes, golden %d)", simd, len(raw), len(wantLogits))
+					t.Fatalf("-cpu %s, KILN_NOSIMD=%q: prompt logits under qemu differ from llama.cpp's (%d bytes, golden %d)", cpu, simd, len(raw), len(wantLogits))
 				}
 			}
 		})
