@@ -7,7 +7,6 @@ package cpu
 
 import (
 	"math"
-	"runtime"
 	"unsafe"
 
 	"github.com/kiln-llm/kiln/backends"
@@ -22,17 +21,38 @@ type CPU struct {
 	f16  []uint16  // per-thread half-precision scratch for attention
 	prob []float32 // per-thread attention scores
 	acc  []float64 // per-thread attention accumulators
+
+	// The current matrix product, read by matMulRows; kept here (and the
+	// method value bound once) so that an op allocates nothing.
+	mm     matMul
+	mmRows func(worker, lo, hi int)
+	mmConv func(worker, lo, hi int)
+}
+
+// matMul is one MatMul call's operands.
+type matMul struct {
+	out    []float32
+	w      *backends.Matrix
+	x      []float32
+	n      int
+	act    []byte
+	actRow int
+	fast   *quant.MatKernel
+	conv   func(x []float32, dst []byte)
 }
 
 var _ backends.Backend = (*CPU)(nil)
 
 // New returns a CPU backend running on threads goroutines (0 means one per
-// logical CPU).
+// physical core).
 func New(threads int) *CPU {
 	if threads <= 0 {
-		threads = runtime.NumCPU()
+		threads = PhysicalCores()
 	}
-	return &CPU{pool: newPool(threads)}
+	c := &CPU{pool: newPool(threads)}
+	c.mmRows = c.matMulRows
+	c.mmConv = c.matMulConvert
+	return c
 }
 
 // Name implements backends.Backend.
@@ -44,42 +64,71 @@ func (c *CPU) Threads() int { return c.pool.threads }
 // Close implements backends.Backend.
 func (c *CPU) Close() { c.pool.close() }
 
-// rowGrain is how many weight rows a thread takes at a time: enough that the
-// split never lands mid-cache-line of output, small enough to balance.
+// rowGrain is the smallest share of weight rows a thread takes at a time:
+// enough that the split never lands mid-cache-line of output.
 const rowGrain = 16
 
 // MatMul implements backends.Backend. Like ggml's mul_mat, it converts every
 // activation row to the weight type's vec-dot type once, then computes each
-// output as one dot product of a weight row with a converted row.
+// output as one dot product of a weight row with a converted row. Where the
+// CPU has a fast path for the weight type (quant.Kernel) it does the same
+// arithmetic with vector instructions on its own activation layout.
 func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
-	cols, rows := w.Cols, w.Rows
-	xt := w.Format.VecDotType
-	var act []byte
-	var actRow int
-	if xt == ggml.F32 {
-		act = f32Bytes(x[:n*cols])
-		actRow = cols * 4
-	} else {
+	cols := w.Cols
+	m := matMul{out: out, w: w, x: x, n: n}
+	if k := quant.Kernel(w.Type); k != nil {
+		m.fast, m.conv, m.actRow = k, k.Quantize, k.ActSize(cols)
+	} else if xt := w.Format.VecDotType; xt != ggml.F32 {
 		xf, _ := quant.Lookup(xt)
 		rb, _ := xt.RowSize(int64(cols))
-		actRow = int(rb)
-		if cap(c.act) < n*actRow {
-			c.act = make([]byte, n*actRow)
+		m.conv, m.actRow = xf.Quantize, int(rb)
+	}
+	if m.conv == nil {
+		m.act, m.actRow = f32Bytes(x[:n*cols]), cols*4
+	} else {
+		if cap(c.act) < n*m.actRow {
+			c.act = make([]byte, n*m.actRow)
 		}
-		act = c.act[:n*actRow]
-		for t := 0; t < n; t++ {
-			xf.Quantize(x[t*cols:(t+1)*cols], act[t*actRow:(t+1)*actRow])
+		m.act = c.act[:n*m.actRow]
+	}
+	c.mm = m
+	if m.conv != nil {
+		c.pool.run(n, 1, c.mmConv)
+	}
+	grain := (w.Rows + 8*c.pool.threads - 1) / (8 * c.pool.threads)
+	grain = max(rowGrain, (grain+rowGrain-1)/rowGrain*rowGrain)
+	c.pool.run(w.Rows, grain, c.mmRows)
+	c.mm = matMul{}
+}
+
+// matMulConvert converts activation rows [lo, hi) of the current product.
+func (c *CPU) matMulConvert(_, lo, hi int) {
+	m := &c.mm
+	cols := m.w.Cols
+	for t := lo; t < hi; t++ {
+		m.conv(m.x[t*cols:(t+1)*cols], m.act[t*m.actRow:(t+1)*m.actRow])
+	}
+}
+
+// matMulRows computes weight rows [lo, hi) of the current product for
+// every activation row.
+func (c *CPU) matMulRows(_, lo, hi int) {
+	m := &c.mm
+	w, rows, cols := m.w, m.w.Rows, m.w.Cols
+	if m.fast != nil {
+		wr := w.Data[lo*w.RowBytes:]
+		for t := 0; t < m.n; t++ {
+			m.fast.Rows(m.out[t*rows+lo:t*rows+hi], wr, w.RowBytes, m.act[t*m.actRow:(t+1)*m.actRow], cols)
 		}
+		return
 	}
 	dot := w.Format.VecDot
-	c.pool.run(rows, rowGrain, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			wr := w.Data[r*w.RowBytes : (r+1)*w.RowBytes]
-			for t := 0; t < n; t++ {
-				out[t*rows+r] = dot(cols, wr, act[t*actRow:(t+1)*actRow])
-			}
+	for r := lo; r < hi; r++ {
+		wr := w.Data[r*w.RowBytes : (r+1)*w.RowBytes]
+		for t := 0; t < m.n; t++ {
+			m.out[t*rows+r] = dot(cols, wr, m.act[t*m.actRow:(t+1)*m.actRow])
 		}
-	})
+	}
 }
 
 // RMSNorm implements backends.Backend as ggml's rms_norm followed by mul: the
@@ -174,7 +223,7 @@ func (c *CPU) Attention(out, q []float32, k, v []uint16, n, pos0 int, a backends
 	}
 	jobs := n * a.Heads
 	perThread := (jobs + threads - 1) / threads
-	c.pool.run(jobs, perThread, func(lo, hi int) {
+	c.pool.run(jobs, perThread, func(_, lo, hi int) {
 		slot := lo / perThread
 		prob := c.prob[slot*padded : (slot+1)*padded]
 		h16 := c.f16[slot*max(padded, hd) : (slot+1)*max(padded, hd)]

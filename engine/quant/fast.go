@@ -12,6 +12,7 @@ package quant
 
 import (
 	"os"
+	"sync"
 
 	"github.com/kiln-llm/kiln/engine/ggml"
 )
@@ -46,14 +47,19 @@ var (
 	fastLevel string
 )
 
-// SIMDDisabled reports whether KILN_NOSIMD turned the fast paths off.
-var SIMDDisabled = os.Getenv("KILN_NOSIMD") != "" && os.Getenv("KILN_NOSIMD") != "0"
+// SIMDDisabled reports whether KILN_NOSIMD turned the fast paths off. It
+// reads the environment once, on first use (not at init, so that go test's
+// cache sees the variable).
+var SIMDDisabled = sync.OnceValue(func() bool {
+	v := os.Getenv("KILN_NOSIMD")
+	return v != "" && v != "0"
+})
 
 // Kernel returns the fast path for weights of type t on this CPU, or nil
 // when there is none (another architecture, a CPU without the needed
 // instructions, a type without a fast path, or KILN_NOSIMD set).
 func Kernel(t ggml.Type) *MatKernel {
-	if SIMDDisabled {
+	if SIMDDisabled() {
 		return nil
 	}
 	return fastKernels[t]
@@ -61,7 +67,7 @@ func Kernel(t ggml.Type) *MatKernel {
 
 // SIMD names the instruction set the fast paths use on this CPU, or "none".
 func SIMD() string {
-	if SIMDDisabled || fastLevel == "" {
+	if SIMDDisabled() || fastLevel == "" {
 		return "none"
 	}
 	return fastLevel
