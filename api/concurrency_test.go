@@ -42,11 +42,13 @@ func TestConcurrentStreams(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	stopWatch := make(chan struct{})
-	maxActive := 0
+	peak := make(chan int)
 	go func() {
+		maxActive := 0
 		for {
 			select {
 			case <-stopWatch:
+				peak <- maxActive
 				return
 			case <-time.After(time.Millisecond):
 				maxActive = max(maxActive, m.sched.Active())
@@ -76,6 +78,7 @@ func TestConcurrentStreams(t *testing.T) {
 	}
 	wg.Wait()
 	close(stopWatch)
+	maxActive := <-peak
 	close(errs)
 	for err := range errs {
 		t.Error(err)

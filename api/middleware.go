@@ -61,8 +61,6 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.active.Add(1)
-		defer s.active.Done()
 		s.metrics.inflight.Add(1)
 		defer s.metrics.inflight.Add(-1)
 		label := &routeLabel{pattern: "unmatched"}

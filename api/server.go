@@ -6,7 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"sync"
+
 	"sync/atomic"
 	"time"
 )
@@ -45,7 +45,6 @@ type Server struct {
 
 	base       context.Context // parent of every request's context
 	cancelBase context.CancelFunc
-	active     sync.WaitGroup // requests being answered
 	shutting   atomic.Bool
 }
 
@@ -105,13 +104,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		s.logf("shutdown: requests still running after %s: cancelling them", s.cfg.ShutdownTimeout)
 		s.cancelBase()
-		done := make(chan struct{})
-		go func() { s.active.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
+		// The cancelled handlers write their last line and return; a second
+		// Shutdown waits for net/http to end those responses properly
+		// before the connections close.
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		srv.Shutdown(cctx)
+		if cctx.Err() != nil {
+			srv.Close()
 		}
-		srv.Close()
 	}
 	s.cancelBase()
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
