@@ -1,0 +1,5 @@
+//go:build !linux && !darwin && !windows
+
+package sysmem
+
+func read() (Info, error) { return Info{}, ErrUnsupported }
