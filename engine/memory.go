@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"runtime"
+
+	"github.com/kiln-llm/kiln/engine/kv"
+	"github.com/kiln-llm/kiln/engine/model"
+)
+
+// Memory is what running a model takes, in bytes.
+type Memory struct {
+	// Weights is the tensor data every token reads. It stays in the
+	// file's mapping: the OS pages it in on first use and may drop it
+	// again under pressure, at the price of reading it back from disk.
+	Weights int64
+	// KV is the key/value cache of every sequence slot, allocated when the
+	// slots are made; like Scratch it must stay in memory.
+	KV int64
+	// Scratch estimates the working buffers: activations of one batch,
+	// their quantized copies, attention scores and logits.
+	Scratch int64
+}
+
+// Total is the sum of the three.
+func (m Memory) Total() int64 { return m.Weights + m.KV + m.Scratch }
+
+// Heap is the part that cannot be paged back to the file: what an
+// out-of-memory killer counts against the process.
+func (m Memory) Heap() int64 { return m.KV + m.Scratch }
+
+// EstimateMemory returns the memory of a model of shape c whose forward
+// pass reads weights bytes, run with slots sequences of ctx positions and
+// batches of up to batch tokens (0: the defaults Load uses).
+func EstimateMemory(c *model.Config, weights int64, ctx, batch, slots int) Memory {
+	if ctx <= 0 {
+		ctx = c.ContextLen
+		if ctx <= 0 || ctx > DefaultContext {
+			ctx = DefaultContext
+		}
+	}
+	if batch <= 0 {
+		batch = 512
+	}
+	batch = min(batch, ctx)
+	slots = max(slots, 1)
+	qDim := c.Heads * c.HeadDim
+	// model.NewScratch's float32 buffers, one row per batch token.
+	perToken := 3*c.Dim + max(c.Dim, qDim) + qDim + 2*c.KVDim() + 3*c.FFN
+	scratch := int64(batch) * int64(perToken) * 4
+	// The widest activation row converted for a matrix product (at most
+	// float32 for float weights), per batch token.
+	scratch += int64(batch) * int64(max(c.Dim, c.FFN)) * 4
+	// Attention: per thread, scores and their half-precision copy over
+	// the whole context, and a float64 accumulator per head dimension.
+	threads := int64(runtime.NumCPU())
+	scratch += threads * (int64(ctx)*(4+2) + int64(c.HeadDim)*8)
+	// Logits: one row per slot, and one per batch token when every
+	// position's logits are asked for (--logits-out, perplexity).
+	scratch += int64(slots+batch) * int64(c.Vocab) * 4
+	return Memory{
+		Weights: weights,
+		KV:      int64(slots) * kv.Bytes(c.Layers, ctx, c.KVDim()),
+		Scratch: scratch,
+	}
+}
+
+// Memory returns what the engine takes with slots sequences.
+func (e *Engine) Memory(slots int) Memory {
+	return EstimateMemory(e.Model.Config(), e.Model.Bytes(), e.Context, e.Batch, slots)
+}
