@@ -56,6 +56,7 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "no-special", Usage: "with --tokenize: treat special-token text as plain text"},
 		&cli.StringFlag{Name: "perplexity", Usage: "print the perplexity of the model on the text in `FILE` and exit"},
 		&cli.IntFlag{Name: "ppl-chunk", Value: 256, Usage: "with --perplexity: score chunks of `N` tokens, each in a fresh context"},
+		&cli.BoolFlag{Name: "no-mem-check", Usage: "run even when the model and its KV cache seem not to fit in the available memory"},
 		&cli.BoolFlag{Name: "verify", Usage: "check every section's SHA-256, the whole model included, and exit"},
 	}, serveFlags()...)
 }
@@ -75,12 +76,20 @@ func run(c *cli.Context) error {
 	case c.Bool("verify"):
 		return verify(src)
 	case c.Bool("info"):
-		return info(src, os.Stdout)
+		if err := info(src, os.Stdout); err != nil {
+			return err
+		}
+		infoMemory(os.Stdout, c, src)
+		return nil
 	case c.IsSet("tokenize"):
 		return tokenize(src, c.String("tokenize"), !c.Bool("no-special"))
 	case c.IsSet("detokenize"):
 		return detokenize(src, c.String("detokenize"))
-	case c.IsSet("perplexity"):
+	}
+	if err := checkMemory(c, src, 1, false); err != nil {
+		return err
+	}
+	if c.IsSet("perplexity") {
 		return perplexity(c, src, c.String("perplexity"))
 	}
 	return generate(c, src)
