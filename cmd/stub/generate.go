@@ -19,9 +19,28 @@ import (
 	"github.com/kiln-llm/kiln/engine"
 )
 
-// generate answers one prompt: text from -p (or stdin when it is not a
-// terminal), or token ids from --prompt-ids.
+// generate answers one prompt. Text from -p (or stdin when it is not a
+// terminal) goes through the chat template like a chat message; with no
+// prompt on a terminal it opens the interactive chat. --raw, --prompt-ids,
+// --print-ids and --logits-out work at the token level instead: the
+// prompt is completed as plain text and no stop strings apply, which is
+// what comparisons with llama.cpp need.
 func generate(c *cli.Context, src *source) error {
+	tokenLevel := c.Bool("raw") || c.IsSet("prompt-ids") || c.Bool("print-ids") || c.IsSet("logits-out")
+	if !tokenLevel {
+		text := c.String("prompt")
+		if !c.IsSet("prompt") {
+			if isTerminal(os.Stdin) {
+				return chat(c, src)
+			}
+			b, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<20))
+			if err != nil {
+				return fmt.Errorf("reading the prompt from stdin: %w", err)
+			}
+			text = string(b)
+		}
+		return answer(c, src, text)
+	}
 	set, err := loadSettings(c, src)
 	if err != nil {
 		return err
@@ -85,19 +104,11 @@ func promptIDs(c *cli.Context, e *engine.Engine) ([]int32, error) {
 	}
 	text := c.String("prompt")
 	if !c.IsSet("prompt") {
-		if isTerminal(os.Stdin) {
-			return nil, errors.New("interactive chat is not available in this version yet: give a prompt with -p TEXT (or pipe it on stdin)")
-		}
 		b, err := io.ReadAll(io.LimitReader(os.Stdin, 64<<20))
 		if err != nil {
 			return nil, fmt.Errorf("reading the prompt from stdin: %w", err)
 		}
 		text = string(b)
-	}
-	if !c.Bool("raw") {
-		if _, ok := e.File.String("tokenizer.chat_template"); ok {
-			fmt.Fprintln(os.Stderr, "note: chat templates are not applied in this version yet; the prompt is completed as plain text (as with --raw)")
-		}
 	}
 	ids := e.Tokenizer.Encode(text, true, true)
 	if len(ids) == 0 {
