@@ -194,7 +194,7 @@ func (p *plan) convertChunk(it *item, view []byte, s *scratch, first, n int64, o
 	// finite garbage. A weight that is not finite is a broken model either
 	// way, so it is refused wherever it is.
 	for i, v := range vals {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		if math.Float32bits(v)&0x7f800000 == 0x7f800000 { // NaN or ±Inf
 			return fmt.Errorf("quantize: tensor %q: row %d, value %d is %v; cannot quantize non-finite weights",
 				t.Name, first+int64(i)/it.rowLen, int64(i)%it.rowLen, v)
 		}
