@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -336,6 +337,9 @@ func (m *Model) GeneratePrompt(req GenerateRequest) (Prompt, error) {
 	}
 	tmpl := m.tmpl
 	if req.Template != "" {
+		if err := checkRequestTemplate(req.Template); err != nil {
+			return Prompt{}, err
+		}
 		if tmpl, err = templates.Parse("template", req.Template); err != nil {
 			return Prompt{}, badRequest("%v", err)
 		}
@@ -344,8 +348,8 @@ func (m *Model) GeneratePrompt(req GenerateRequest) (Prompt, error) {
 		if !slices.Contains(tmpl.Vars(), "suffix") {
 			return Prompt{}, badRequest("%q does not support insert: its template has no .Suffix", m.name)
 		}
-		var b strings.Builder
-		if err := tmpl.Execute(&b, templates.Values{Prompt: req.Prompt, Suffix: req.Suffix}); err != nil {
+		b := &boundedBuilder{max: maxPromptBytes}
+		if err := tmpl.Execute(b, templates.Values{Prompt: req.Prompt, Suffix: req.Suffix}); err != nil {
 			return Prompt{}, badRequest("%v", err)
 		}
 		return m.tokenizeFits(b.String(), limit)
@@ -384,9 +388,9 @@ func (m *Model) fit(msgs []Message, prefix string, tmpl *templates.Template, lim
 		}
 		dropped := i - len(kept)
 		kept = append(kept, msgs[i:]...)
-		var b strings.Builder
+		b := &boundedBuilder{max: maxPromptBytes}
 		b.WriteString(prefix)
-		if err := tmpl.Execute(&b, templates.Values{Messages: kept}); err != nil {
+		if err := tmpl.Execute(b, templates.Values{Messages: kept}); err != nil {
 			return Prompt{}, badRequest("%v", err)
 		}
 		ids := m.e.Tokenizer.Encode(b.String(), true, true)
@@ -404,6 +408,50 @@ func (m *Model) fit(msgs []Message, prefix string, tmpl *templates.Template, lim
 		}
 	}
 	return Prompt{}, badRequest("the prompt is empty")
+}
+
+// maxPromptBytes bounds a rendered prompt: far beyond any context, it
+// stops a template that would write without end.
+const maxPromptBytes = 16 << 20
+
+// boundedBuilder is a strings.Builder that fails past max bytes.
+type boundedBuilder struct {
+	strings.Builder
+	max int
+}
+
+func (b *boundedBuilder) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, badRequest("the rendered prompt is larger than %d bytes", b.max)
+	}
+	return b.Builder.Write(p)
+}
+
+// A request's own template (Ollama's "template" field) is text from the
+// network run by text/template, which can loop and recurse without end. It
+// is held to what prompt templates need: at most 64 KiB, no sub-templates
+// (recursion), and one range, over a field (.Messages), so that rendering
+// stays linear in the request's size.
+var (
+	subTemplate = regexp.MustCompile(`\{\{-?\s*(define|block|template)\b`)
+	rangeAction = regexp.MustCompile(`\{\{-?\s*range\b(\s*\$\w+\s*(,\s*\$\w+\s*)?:=)?\s*(\S?)`)
+)
+
+func checkRequestTemplate(text string) error {
+	if len(text) > 64<<10 {
+		return badRequest("template is %d bytes (at most %d)", len(text), 64<<10)
+	}
+	if subTemplate.MatchString(text) {
+		return badRequest("template: define, block and template actions are not allowed in a request's template")
+	}
+	ranges := rangeAction.FindAllStringSubmatch(text, -1)
+	if len(ranges) > 1 {
+		return badRequest("template: at most one range action is allowed in a request's template")
+	}
+	if len(ranges) == 1 && ranges[0][3] != "." {
+		return badRequest("template: a request's template may range over a field such as .Messages only")
+	}
+	return nil
 }
 
 // tokenizeFits tokenizes a prompt that is not made of messages; there is

@@ -306,3 +306,30 @@ func TestMatches(t *testing.T) {
 }
 
 func msg(role, content string) Message { return Message{Role: role, Content: content} }
+
+func TestRequestTemplateBounds(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		err  string
+	}{
+		{"Q: {{ .Prompt }}", ""},
+		{"{{ range .Messages }}{{ .Content }}{{ end }}", ""},
+		{"{{- range $i, $m := .Messages }}{{ $m.Content }}{{ end }}", ""},
+		{"{{ range 1000000000 }}{{ end }}", "over a field"},
+		{"{{ range $x := 5 }}{{ end }}", "over a field"},
+		{"{{ range .Messages }}{{ range $.Messages }}{{ end }}{{ end }}", "at most one range"},
+		{`{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}`, "define, block and template"},
+		{strings.Repeat("x", 70<<10), "at most 65536"},
+	} {
+		err := checkRequestTemplate(tc.text)
+		if (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("checkRequestTemplate(%.40q) = %v, want %q", tc.text, err, tc.err)
+		}
+	}
+	m := newTestModel(t, tolstoyPath, 256, ModelConfig{})
+	big := strings.Repeat("x", maxPromptBytes/2+1)
+	_, err := m.ChatPrompt(ChatRequest{Messages: []Message{msg("user", big), msg("user", big)}})
+	if err == nil || !strings.Contains(err.Error(), "rendered prompt is larger") {
+		t.Fatalf("a prompt over %d bytes: err = %v", maxPromptBytes, err)
+	}
+}
