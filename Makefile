@@ -87,3 +87,9 @@ test: $(if $(filter true,$(CI)),qemu)
 
 clean:
 	rm -rf $(BIN) tolstoy.bin $(STUBS_DIR)/*.zst
+
+# The official openai SDK and the ollama client library, installed from npm
+# into a temp dir, against a server on a random loopback port.
+.PHONY: test-clients
+test-clients:
+	KILN_NPM_TESTS=1 $(GO) test ./api -run TestNPMClients -count=1 -v

@@ -1,0 +1,5 @@
+//go:build slow
+
+package api
+
+const slowTests = true
