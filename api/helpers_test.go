@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -155,3 +156,5 @@ func events(t testing.TB, body []byte) []string {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func testingProcs() int { return runtime.GOMAXPROCS(0) }
