@@ -95,7 +95,7 @@ func (m *metrics) write(w io.Writer, g gauges) {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "kiln_requests_total{route=%q,code=%q} %d\n", k[0], k[1], m.requests[k])
 	}
-	writeHistogram(&b, "kiln_time_to_first_token_seconds", "Time from a generation request's arrival to its first generated token.", &m.ttft)
+	writeHistogram(&b, "kiln_time_to_first_token_seconds", "Time from a generation request's arrival (body read) to its first generated token.", &m.ttft)
 	writeHistogram(&b, "kiln_generation_tokens_per_second", "Generation speed of each request after its first token.", &m.speed)
 	m.mu.Unlock()
 

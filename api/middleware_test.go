@@ -279,3 +279,16 @@ func TestGracefulShutdown(t *testing.T) {
 		})
 	}
 }
+
+func TestChatPage(t *testing.T) {
+	_, ts := newTestServer(t, nil, Config{})
+	code, hdr, body := call(t, ts, "GET", "/ui", "")
+	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(string(body), "/api/chat") ||
+		hdr.Get("Content-Security-Policy") == "" {
+		t.Fatalf("GET /ui = %d %v %.100s", code, hdr, body)
+	}
+	// Browsers asking for / get Ollama's answer too: clients probe it.
+	if code, _, body := call(t, ts, "GET", "/", "", "Accept", "text/html"); code != 200 || string(body) != "Ollama is running" {
+		t.Fatalf("GET / for a browser = %d %q", code, body)
+	}
+}

@@ -277,7 +277,8 @@ type Result struct {
 	Truncated Truncation
 	// Queue is the wait for a free slot; PromptEval the prompt's
 	// evaluation; Eval from the first to the last generated token;
-	// FirstToken from submission to the first token; Total the whole call.
+	// FirstToken from the start of the call (templating included) to the
+	// first token; Total the whole call.
 	Queue, PromptEval, Eval, FirstToken, Total time.Duration
 }
 
@@ -522,6 +523,7 @@ func (m *Model) run(ctx context.Context, p Prompt, opts Options, lp logprobSpec,
 	}
 	g := newGeneration(m, opts.Stop, params.WantLogprob, emit)
 	g.ids = append(g.ids, p.IDs...)
+	submitted := time.Now()
 	res, err := m.sched.Submit(ctx, engine.Request{Prompt: p.IDs, Params: params}, g.token)
 	if err != nil {
 		return Result{}, err
@@ -538,7 +540,7 @@ func (m *Model) run(ctx context.Context, p Prompt, opts Options, lp logprobSpec,
 		Queue:            res.Queued,
 		PromptEval:       res.PromptDuration,
 		Eval:             res.GenDuration,
-		FirstToken:       res.FirstToken,
+		FirstToken:       res.FirstToken + submitted.Sub(start),
 		Total:            time.Since(start),
 	}
 	switch {
