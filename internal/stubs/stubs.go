@@ -79,9 +79,15 @@ func ParseTarget(s string) (Target, error) {
 // does not carry.
 var ErrNotEmbedded = errors.New("no stub embedded for this target")
 
-// maxStub bounds a decompressed stub: real ones are 6-8 MB, and the issue's
-// budget is 20 MB, so anything near this is a corrupt or wrong file.
+// maxStub bounds a decompressed stub: real ones are about 11 MB and must
+// stay under 20 MB (MaxStubSize), so anything near this is a corrupt or
+// wrong file.
 const maxStub = 64 << 20
+
+// MaxStubSize is the size budget of one stub: an artifact is the stub plus
+// the model, and the stub's share should stay small beside even a small
+// model.
+const MaxStubSize = 20 << 20
 
 var decoder = sync.OnceValues(func() (*zstd.Decoder, error) {
 	return zstd.NewReader(nil,
@@ -105,16 +111,25 @@ func Open(t Target) ([]byte, error) {
 }
 
 func decompress(t Target, z []byte) ([]byte, error) {
+	// Compress writes the size into the frame header: allocate exactly
+	// that, after checking it, and let the decoder stop at it.
+	var h zstd.Header
+	if err := h.Decode(z); err != nil {
+		return nil, fmt.Errorf("stubs: embedded stub for %s: %w", t, err)
+	}
+	if !h.HasFCS || h.FrameContentSize == 0 || h.FrameContentSize > maxStub {
+		return nil, fmt.Errorf("stubs: embedded stub for %s: frame says %d bytes (want 1 to %d)", t, h.FrameContentSize, maxStub)
+	}
 	d, err := decoder()
 	if err != nil {
 		return nil, fmt.Errorf("stubs: zstd: %w", err)
 	}
-	b, err := d.DecodeAll(z, make([]byte, 0, 8<<20))
+	b, err := d.DecodeAll(z, make([]byte, 0, h.FrameContentSize))
 	if err != nil {
 		return nil, fmt.Errorf("stubs: embedded stub for %s: %w", t, err)
 	}
-	if len(b) == 0 {
-		return nil, fmt.Errorf("stubs: embedded stub for %s is empty", t)
+	if uint64(len(b)) != h.FrameContentSize {
+		return nil, fmt.Errorf("stubs: embedded stub for %s: %d bytes, frame says %d", t, len(b), h.FrameContentSize)
 	}
 	return b, nil
 }

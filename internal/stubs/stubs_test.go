@@ -114,6 +114,9 @@ func TestEmbedded(t *testing.T) {
 		if int64(len(exe)) != s.Size || s.Compressed >= s.Size {
 			t.Errorf("%v: %d bytes, List says %d (%d compressed)", tg, len(exe), s.Size, s.Compressed)
 		}
+		if s.Size >= MaxStubSize {
+			t.Errorf("%v: stub is %d bytes, over the %d budget", tg, s.Size, MaxStubSize)
+		}
 		if !bytes.HasPrefix(exe, magic[tg.OS]) {
 			t.Errorf("%v: stub starts % x, not a %s executable", tg, exe[:4], tg.OS)
 		}
