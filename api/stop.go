@@ -61,6 +61,3 @@ func (m *stopMatcher) flush() string {
 	m.held = ""
 	return s
 }
-
-// pending is the number of bytes held back.
-func (m *stopMatcher) pending() int { return len(m.held) }
