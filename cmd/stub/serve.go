@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -26,6 +25,7 @@ import (
 	"github.com/kiln-llm/kiln/engine/kv"
 	"github.com/kiln-llm/kiln/engine/model"
 	"github.com/kiln-llm/kiln/internal/human"
+	"github.com/kiln-llm/kiln/internal/sysmem"
 	"github.com/kiln-llm/kiln/pack"
 )
 
@@ -253,24 +253,31 @@ func autoContext(c *model.Config, slots int, avail int64) (int, string) {
 	return n, fmt.Sprintf("the trained %d capped to fit %d slot(s) of KV cache in half of %s free", trained, slots, human.Bytes(avail))
 }
 
-// availableMemory is MemAvailable from /proc/meminfo, or 0 where unknown.
+// availableMemory is what the machine can still give (0 where unknown).
 func availableMemory() int64 {
-	f, err := os.Open("/proc/meminfo")
+	sys, err := sysmem.Read()
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			if err == nil {
-				return kb << 10
-			}
-		}
+	return sys.Available
+}
+
+// checkServeMemory refuses, before loading, a server whose weights, KV
+// caches and scratch will not fit in the available memory (unless
+// --no-mem-check), and says in the log what it will take.
+func (cfg *serveConfig) checkServeMemory(c *cli.Context, src *source, logger *log.Logger) error {
+	m, err := model.Load(src.gguf, nil)
+	if err != nil {
+		return err
 	}
-	return 0
+	mem := engine.EstimateMemory(m.Config(), m.Bytes(), cfg.ctx, 0, cfg.parallel)
+	sys, serr := sysmem.Read()
+	logger.Printf("memory: %s", memoryLine(mem, cfg.ctx, sys, serr))
+	if serr != nil || c.Bool("no-mem-check") || mem.Total() <= sys.Available {
+		return nil
+	}
+	return fmt.Errorf("not enough memory: serving %d slot(s) of %d tokens needs about %s (weights %s, KV cache %s, scratch %s) and %s is available (of %s, %s); lower --ctx or --parallel, or run with --no-mem-check to try anyway",
+		cfg.parallel, cfg.ctx, size(mem.Total()), size(mem.Weights), size(mem.KV), size(mem.Scratch), size(sys.Available), size(sys.Total), sys.Source)
 }
 
 // requestDefaults are the options requests start from: Ollama's defaults,
@@ -320,6 +327,9 @@ func serve(c *cli.Context, src *source) error {
 	for _, n := range cfg.notes {
 		logger.Print("note: ", n)
 	}
+	if err := cfg.checkServeMemory(c, src, logger); err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -353,8 +363,8 @@ func serve(c *cli.Context, src *source) error {
 	}
 	_, tmplSource := m.Template()
 	logger.Printf("serving %s: Ollama API at http://%s/api, OpenAI API at http://%s/v1, chat page at http://%s/ui", m.Name(), ln.Addr(), ln.Addr(), ln.Addr())
-	logger.Printf("context %d tokens per request (%s), %d slot(s), queue %d, KV cache %s %s",
-		m.Context(), cfg.ctxReason, cfg.parallel, cfg.maxQueue, cfg.kvType, human.Bytes(m.Engine().KVBytes()*int64(cfg.parallel)))
+	logger.Printf("context %d tokens per request (%s), %d slot(s), queue %d, KV cache %s (%s)",
+		m.Context(), cfg.ctxReason, cfg.parallel, cfg.maxQueue, cfg.kvType, size(m.Engine().KVBytes()*int64(cfg.parallel)))
 	logger.Printf("template: %s", tmplSource)
 	if cfg.apiKey != "" {
 		logger.Printf("API key required (from %s)", cfg.from["api_key"])
