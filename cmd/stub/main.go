@@ -80,6 +80,13 @@ func run(c *cli.Context) error {
 			return err
 		}
 		infoMemory(os.Stdout, c, src)
+		// The settings a --serve would use, and where each came from
+		// (flags, the Ollama environment, the Modelfile, defaults).
+		cfg, err := resolveServe(c, src)
+		if err != nil {
+			return err
+		}
+		cfg.print(os.Stdout)
 		return nil
 	case c.IsSet("tokenize"):
 		return tokenize(src, c.String("tokenize"), !c.Bool("no-special"))
