@@ -30,7 +30,9 @@ func (m Memory) Heap() int64 { return m.KV + m.Scratch }
 
 // EstimateMemory returns the memory of a model of shape c whose forward
 // pass reads weights bytes, run with slots sequences of ctx positions and
-// batches of up to batch tokens (0: the defaults Load uses).
+// batches of up to batch tokens (0: the defaults Load uses), with the
+// logits of one position per slot; AllLogitsBytes is the extra for the
+// logits of every position of a batch.
 func EstimateMemory(c *model.Config, weights int64, ctx, batch, slots int) Memory {
 	if ctx <= 0 {
 		ctx = c.ContextLen
@@ -54,14 +56,24 @@ func EstimateMemory(c *model.Config, weights int64, ctx, batch, slots int) Memor
 	// the whole context, and a float64 accumulator per head dimension.
 	threads := int64(runtime.NumCPU())
 	scratch += threads * (int64(ctx)*(4+2) + int64(c.HeadDim)*8)
-	// Logits: one row per slot, and one per batch token when every
-	// position's logits are asked for (--logits-out, perplexity).
-	scratch += int64(slots+batch) * int64(c.Vocab) * 4
+	// Logits: one row per slot.
+	scratch += int64(slots) * int64(c.Vocab) * 4
 	return Memory{
 		Weights: weights,
 		KV:      int64(slots) * kv.Bytes(c.Layers, ctx, c.KVDim()),
 		Scratch: scratch,
 	}
+}
+
+// AllLogitsBytes is the scratch that the logits of every position of a
+// batch of up to batch tokens (0: Load's default) take on top of
+// EstimateMemory's, as --logits-out and perplexity ask for: for a large
+// vocabulary, hundreds of megabytes.
+func AllLogitsBytes(c *model.Config, batch int) int64 {
+	if batch <= 0 {
+		batch = 512
+	}
+	return int64(batch) * int64(c.Vocab) * 4
 }
 
 // Memory returns what the engine takes with slots sequences.

@@ -29,6 +29,9 @@ func runMemory(c *cli.Context, src *source, slots int) (engine.Memory, *model.Co
 	ctx := set.ctx
 	cfg := m.Config()
 	mem := engine.EstimateMemory(cfg, m.Bytes(), ctx, 0, slots)
+	if c.IsSet("logits-out") || c.IsSet("perplexity") {
+		mem.Scratch += engine.AllLogitsBytes(cfg, 0)
+	}
 	return mem, cfg, int(mem.KV / kv.Bytes(cfg.Layers, max(slots, 1), cfg.KVDim())), nil
 }
 
