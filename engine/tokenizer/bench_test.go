@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kiln-llm/kiln/engine/gguf"
 	"github.com/kiln-llm/kiln/internal/golden"
@@ -30,9 +31,11 @@ func BenchmarkEncode(b *testing.B) {
 			tk.Encode(text[:1<<16], true, true) // warm the pools and the flag table
 			b.SetBytes(int64(len(text)))
 			b.ResetTimer()
+			c0 := cpuTime()
 			for range b.N {
 				tk.Encode(text, true, false)
 			}
+			reportCPU(b, c0, len(text))
 		})
 	}
 }
@@ -46,9 +49,11 @@ func BenchmarkDecode(b *testing.B) {
 			ids := tk.Encode(text, true, false)
 			b.SetBytes(int64(len(text)))
 			b.ResetTimer()
+			c0 := cpuTime()
 			for range b.N {
 				tk.Decode(ids, true, false)
 			}
+			reportCPU(b, c0, len(text))
 		})
 	}
 }
@@ -65,9 +70,21 @@ func BenchmarkLoad(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	c0 := cpuTime()
 	for range b.N {
 		if _, err := FromGGUF(f); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if c := cpuTime() - c0; c > 0 {
+		b.ReportMetric(float64(c.Milliseconds())/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// reportCPU adds the throughput by CPU time, the honest figure for one
+// core on a machine shared with other work (run with -cpu 1).
+func reportCPU(b *testing.B, c0 time.Duration, n int) {
+	if c := cpuTime() - c0; c > 0 {
+		b.ReportMetric(float64(n)*float64(b.N)/c.Seconds()/1e6, "cpu-MB/s")
 	}
 }

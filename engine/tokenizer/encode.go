@@ -27,7 +27,12 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 	if e == nil {
 		e = &encoder{}
 	}
-	defer t.work.Put(e)
+	defer func() {
+		// Do not keep the scratch space of a huge input alive in the pool.
+		if cap(e.pre.cps) <= 1<<20 && cap(e.text) <= 4<<20 && cap(e.spmSyms) <= 1<<20 {
+			t.work.Put(e)
+		}
+	}()
 
 	e.frags, e.fragTmp, e.seen = t.special.partition(text, parseSpecial, e.frags, e.fragTmp, e.seen)
 	if len(text) == 0 {

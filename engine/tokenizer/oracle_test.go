@@ -616,3 +616,67 @@ func TestOracleSyntheticSPM(t *testing.T) {
 		})
 	}
 }
+
+// TestOracleFuzzCorpus compares the fuzz corpus (testdata/fuzz/FuzzRoundTrip,
+// or the directory in KILN_FUZZ_CORPUS, such as the fuzz cache) with
+// llama.cpp on every configuration of the extra goldens: the fuzzer only
+// checks round trips, this checks the ids.
+func TestOracleFuzzCorpus(t *testing.T) {
+	o := startOracle(t)
+	dir := os.Getenv("KILN_FUZZ_CORPUS")
+	if dir == "" {
+		dir = "testdata/fuzz/FuzzRoundTrip"
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Skip(err)
+	}
+	var inputs []string
+	for _, e := range ents {
+		b, err := os.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, lit, _ := strings.Cut(string(b), "\n")
+		lit = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(lit), "string("), ")")
+		s, err := strconv.Unquote(lit)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		inputs = append(inputs, s)
+	}
+	t.Logf("%d inputs", len(inputs))
+	for _, c := range extraConfigs() {
+		t.Run(c.Vocab+"/"+c.Pre, func(t *testing.T) {
+			var path string
+			var tk *Tokenizer
+			for _, g := range goldenVocabs {
+				if g.name == c.Vocab {
+					if g.gz {
+						path = golden.Gunzip(t, g.path...)
+					} else {
+						path = golden.Path(t, g.path...)
+					}
+				}
+			}
+			if c.Pre != "" {
+				o.load(t, path, "tokenizer.ggml.pre=s:"+c.Pre)
+				tk = loadWithPre(t, path, c.Pre)
+			} else {
+				o.load(t, path)
+				tk = loadGolden(t, c.Vocab)
+			}
+			for _, s := range inputs {
+				for _, mode := range [][2]bool{{true, true}, {false, false}} {
+					want, ok := o.encode(t, s, mode[0], mode[1])
+					if !ok {
+						continue
+					}
+					if got := tk.Encode(s, mode[0], mode[1]); !slices.Equal(got, want) {
+						t.Errorf("%q add=%v parse=%v:\n got %v\nwant %v", s, mode[0], mode[1], got, want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,10 +1,26 @@
 // Package tokenizer turns text into token ids and back exactly as llama.cpp
 // does (llama-vocab.cpp, unicode.cpp), for the vocabularies a GGUF carries:
 // SentencePiece ("llama": score-driven merges with byte fallback) and
-// byte-level BPE ("gpt2": ranked merges after a pre-tokenizer chosen by
-// tokenizer.ggml.pre). Special tokens are split out of the text first, the
-// way llama.cpp does, and decoding mirrors llama_detokenize, including its
-// space clean-up. A Tokenizer is safe for concurrent use.
+// byte-level BPE ("gpt2": ranked merges after the pre-tokenizer that
+// tokenizer.ggml.pre names). Special tokens are cut out of the text first,
+// the way llama.cpp does, and decoding mirrors llama_detokenize, including
+// its space clean-up. A Tokenizer is safe for concurrent use.
+//
+// The pre-tokenizers are hand-written (pretokenize.go): llama.cpp runs most
+// of them through std::regex, and each splitter here reproduces that
+// regex's ECMAScript semantics on the same view of the text. They were
+// checked against llama.cpp itself, compiled from the sources the goldens
+// were made with (testdata/oracle, oracle_test.go), on the goldens, on
+// testdata/extra.golden.jsonl and on hundreds of thousands of generated
+// strings.
+//
+// Where llama.cpp throws or aborts, this package does something definite
+// instead: a code point above U+10FFFF in BPE input (a 4-byte sequence
+// llama.cpp decodes but cannot encode again) becomes U+FFFD; a SentencePiece
+// byte with neither a <0xNN> nor a one-byte token becomes UNK (or is
+// dropped); duplicate token texts are an error at load, and so is a
+// tokenizer.ggml.pre value we do not implement (llama.cpp warns and falls
+// back to "default"); ids out of range decode to nothing.
 package tokenizer
 
 import (

@@ -1,0 +1,45 @@
+//go:build slow
+
+package tokenizer
+
+import (
+	"sort"
+	"testing"
+	"time"
+)
+
+// TestRobustnessTimings encodes 1 MB and 2 MB of each hostile input and
+// 10 MB of mixed text with every golden vocabulary, logs the times, and
+// fails if doubling the input more than triples the time (not linear-ish).
+//
+//	go test -tags slow -run RobustnessTimings -v ./engine/tokenizer/
+func TestRobustnessTimings(t *testing.T) {
+	one, two := hostileInputs(1<<20), hostileInputs(2<<20)
+	var kinds []string
+	for k := range one {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	mixed := mixedText(t, 10<<20)
+	for _, name := range []string{"llama3-bpe", "llama3-qwen2pre", "llama-2-tiny-random", "gemma2-spm"} {
+		tk := loadGolden(t, name)
+		for _, k := range kinds {
+			t1 := timeEncode(tk, one[k])
+			t2 := timeEncode(tk, two[k])
+			t.Logf("%-20s %-12s 1 MB %8.1f ms   2 MB %8.1f ms", name, k, ms(t1), ms(t2))
+			if t2 > 3*t1 && t2 > 50*time.Millisecond {
+				t.Errorf("%s/%s: 1 MB in %v but 2 MB in %v: not linear", name, k, t1, t2)
+			}
+		}
+		d := timeEncode(tk, mixed)
+		t.Logf("%-20s %-12s 10 MB %7.1f ms (%.1f MB/s)", name, "mixed", ms(d), 10/d.Seconds())
+	}
+}
+
+func timeEncode(tk *Tokenizer, s string) time.Duration {
+	t0 := time.Now()
+	tk.Encode(s, true, true)
+	return time.Since(t0)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
