@@ -44,15 +44,13 @@ func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b
 // the symbol's byte-level form, or an id past the vocabulary for the few
 // merge parts that are not tokens. A symbol's part id after a merge is the
 // merge's result, so merging needs no string work at all.
-func newBPE(t *Tokenizer, merges []string) (*bpeModel, error) {
-	m := &bpeModel{
-		nTokens: int32(len(t.tokens)),
-		extra:   map[string]int32{},
-		pairs:   newPairTable(len(merges)),
-	}
-	// Resolving the 3 strings of each merge to ids is most of the load
-	// time (hash lookups that miss the cache), so it runs on all cores;
-	// the table is then filled in rank order.
+// resolveMerges looks up the three strings of every merge ("a b" and the
+// result ab) as token ids; -1 marks a string that is not a token, and
+// [-2 -2 -2] a line llama.cpp would not split. These hash lookups, which
+// mostly miss the CPU cache, are most of the load time, so they run on all
+// cores, and each result id is first guessed as the one after the previous
+// merge's (right for about half the merges of a BPE vocabulary).
+func resolveMerges(t *Tokenizer, merges []string) [][3]int32 {
 	parts := make([][3]int32, len(merges))
 	workers := min(runtime.GOMAXPROCS(0), 1+len(merges)/20000)
 	var wg sync.WaitGroup
@@ -61,6 +59,7 @@ func newBPE(t *Tokenizer, merges []string) (*bpeModel, error) {
 		go func() {
 			defer wg.Done()
 			var buf []byte
+			prev := int32(-1)
 			lo, hi := w*len(merges)/workers, (w+1)*len(merges)/workers
 			for i := lo; i < hi; i++ {
 				parts[i] = [3]int32{-2, -2, -2}
@@ -68,12 +67,29 @@ func newBPE(t *Tokenizer, merges []string) (*bpeModel, error) {
 				if !ok {
 					continue
 				}
-				buf = append(append(buf[:0], a...), b...)
-				parts[i] = [3]int32{t.lookup(a), t.lookup(b), t.lookup(string(buf))}
+				res := prev + 1
+				if g := t.Token(res); len(g) != len(a)+len(b) || g[:len(a)] != a || g[len(a):] != b {
+					buf = append(append(buf[:0], a...), b...)
+					res = t.lookup(string(buf))
+				}
+				parts[i] = [3]int32{t.lookup(a), t.lookup(b), res}
+				if res >= 0 {
+					prev = res
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	return parts
+}
+
+// newBPE builds the merge table from the resolved merges.
+func newBPE(t *Tokenizer, merges []string, parts [][3]int32) (*bpeModel, error) {
+	m := &bpeModel{
+		nTokens: int32(len(t.tokens)),
+		extra:   map[string]int32{},
+		pairs:   newPairTable(len(merges)),
+	}
 	part := func(s string) int32 {
 		if id, ok := m.extra[s]; ok {
 			return id

@@ -135,17 +135,27 @@ func New(v *Vocab) (*Tokenizer, error) {
 	if t.addEOS && t.eos < 0 {
 		return nil, fmt.Errorf("tokenizer: add_eos_token is set but the vocabulary has no EOS token")
 	}
+	// The merge strings resolve in the background while the rest is built.
+	var parts [][3]int32
+	resolved := make(chan struct{})
+	go func() {
+		if t.kind == kindBPE {
+			parts = resolveMerges(t, v.Merges)
+		}
+		close(resolved)
+	}()
 	t.detectSpecials()
 	t.setNameAttrs(v.Name)
-	var err error
-	if err = t.buildPieces(); err != nil {
+	err := t.buildPieces()
+	<-resolved
+	if err != nil {
 		return nil, err
 	}
 	switch t.kind {
 	case kindSPM:
 		t.spm = newSPM(t)
 	case kindBPE:
-		if t.bpe, err = newBPE(t, v.Merges); err != nil {
+		if t.bpe, err = newBPE(t, v.Merges, parts); err != nil {
 			return nil, err
 		}
 	}
