@@ -7,49 +7,56 @@ import (
 )
 
 // pool is a fixed set of worker goroutines that share each op with the
-// caller's goroutine. An op is published by bumping a generation counter;
-// workers that are spinning see it at once, parked ones are woken. The index
-// range is handed out in chunks from an atomic counter, so a thread that
-// runs slower (a busy core, a slower core) takes fewer chunks and all threads
-// finish together. Which thread computes a chunk never changes the numbers:
-// every output is computed by exactly one call with the same arithmetic.
+// caller's goroutine. An op is cut into chunks that threads claim one at a
+// time from an atomic counter, so a thread that runs slower (a busy core, a
+// slower core) takes fewer chunks and all threads finish together, and the
+// caller never waits for a worker that has not started: it waits only for
+// chunks in progress. Which thread computes a chunk never changes the
+// numbers: every output is computed by exactly one call with the same
+// arithmetic.
 //
-// Between ops a worker spins for a short while (an op follows the previous
-// one within microseconds during a forward pass), then parks, so an idle
-// engine uses no CPU.
+// Between ops a worker spins for a short while (during a forward pass the
+// next op follows within microseconds), then parks, so an idle engine uses
+// no CPU.
 type pool struct {
 	threads int
 	spin    time.Duration
 
-	// The current op.
-	fn         func(worker, lo, hi int)
-	n, grain   int
-	next       atomic.Int64
-	pending    atomic.Int32 // workers that have not finished the op
-	generation atomic.Uint32
-	closed     atomic.Bool
+	// The current op. fn, n and grain are written before the op is
+	// published in state and read only by a thread that has claimed one of
+	// its chunks, which the op cannot outlive.
+	fn       func(worker, lo, hi int)
+	n, grain int
+	// state is chunks<<32 | next chunk to claim; work is available while
+	// next < chunks.
+	state  atomic.Uint64
+	done   atomic.Uint32 // chunks finished
+	closed atomic.Bool
 
-	// Parking: a worker (or the caller, waiting for the op to end) that
-	// stops spinning sets its flag, re-checks, and blocks on its channel;
-	// whoever clears the flag owes it one send.
-	parked    []atomic.Bool
-	wake      []chan struct{}
-	callerWt  atomic.Bool
-	callerWke chan struct{}
+	// Parking: a thread that stops spinning sets its flag, re-checks, and
+	// blocks on its channel; whoever clears the flag owes it one send.
+	parked     []atomic.Bool
+	wake       []chan struct{}
+	callerWait atomic.Bool
+	callerWake chan struct{}
 }
 
 // spinFor is how long a thread spins before parking: longer than the gap
 // between two ops of a forward pass, far shorter than a human notices.
 const spinFor = 200 * time.Microsecond
 
-func newPool(threads int) *pool {
+func newPool(threads int) *pool { return newPoolSpin(threads, spinFor) }
+
+// newPoolSpin is newPool with the spin time given (tests use 0 to exercise
+// parking).
+func newPoolSpin(threads int, spin time.Duration) *pool {
 	threads = max(threads, 1)
 	p := &pool{
-		threads:   threads,
-		spin:      spinFor,
-		parked:    make([]atomic.Bool, threads),
-		wake:      make([]chan struct{}, threads),
-		callerWke: make(chan struct{}, 1),
+		threads:    threads,
+		spin:       spin,
+		parked:     make([]atomic.Bool, threads),
+		wake:       make([]chan struct{}, threads),
+		callerWake: make(chan struct{}, 1),
 	}
 	// Spinning threads that outnumber the Go scheduler's processors would
 	// only take turns; then park at once.
@@ -72,68 +79,73 @@ func (p *pool) run(n, grain int, fn func(worker, lo, hi int)) {
 		return
 	}
 	grain = max(grain, 1)
-	if p.threads == 1 || n <= grain {
+	chunks := (n + grain - 1) / grain
+	if p.threads == 1 || chunks == 1 {
 		fn(0, 0, n)
 		return
 	}
 	p.fn, p.n, p.grain = fn, n, grain
-	p.next.Store(0)
-	p.pending.Store(int32(p.threads - 1))
-	p.generation.Add(1)
+	p.done.Store(0)
+	p.state.Store(uint64(chunks) << 32)
 	for w := 1; w < p.threads; w++ {
 		if p.parked[w].CompareAndSwap(true, false) {
 			p.wake[w] <- struct{}{}
 		}
 	}
 	p.work(0)
-	p.waitDone()
-	p.fn = nil
+	p.waitDone(uint32(chunks))
 }
 
-// work takes chunks until none are left.
+// work claims and runs chunks of the current op until none are left.
 func (p *pool) work(worker int) {
 	for {
-		lo := int(p.next.Add(int64(p.grain))) - p.grain
-		if lo >= p.n {
+		v := p.state.Load()
+		next, chunks := uint32(v), uint32(v>>32)
+		if next >= chunks {
 			return
 		}
+		if !p.state.CompareAndSwap(v, v+1) {
+			continue
+		}
+		lo := int(next) * p.grain
 		p.fn(worker, lo, min(lo+p.grain, p.n))
+		if p.done.Add(1) == chunks && worker != 0 && p.callerWait.CompareAndSwap(true, false) {
+			p.callerWake <- struct{}{}
+		}
 	}
 }
 
-// waitDone returns when every worker has finished the current op.
-func (p *pool) waitDone() {
-	if p.spinUntil(func() bool { return p.pending.Load() == 0 }) {
+// waitDone returns when all chunks of the current op are finished.
+func (p *pool) waitDone(chunks uint32) {
+	if p.spinUntil(func() bool { return p.done.Load() == chunks }) {
 		return
 	}
-	p.callerWt.Store(true)
-	if p.pending.Load() == 0 && p.callerWt.CompareAndSwap(true, false) {
+	p.callerWait.Store(true)
+	if p.done.Load() == chunks && p.callerWait.CompareAndSwap(true, false) {
 		return
 	}
-	<-p.callerWke
+	<-p.callerWake
+}
+
+// available reports whether the current op has chunks left, or the pool is
+// closing.
+func (p *pool) available() bool {
+	v := p.state.Load()
+	return uint32(v) < uint32(v>>32) || p.closed.Load()
 }
 
 func (p *pool) worker(w int) {
-	seen := p.generation.Load()
 	for {
-		if !p.spinUntil(func() bool { return p.generation.Load() != seen || p.closed.Load() }) {
+		if !p.spinUntil(p.available) {
 			p.parked[w].Store(true)
-			if p.generation.Load() != seen || p.closed.Load() {
-				if !p.parked[w].CompareAndSwap(true, false) {
-					<-p.wake[w] // the waker cleared the flag first: take its send
-				}
-			} else {
+			if !p.available() || !p.parked[w].CompareAndSwap(true, false) {
 				<-p.wake[w]
 			}
 		}
 		if p.closed.Load() {
 			return
 		}
-		seen = p.generation.Load()
 		p.work(w)
-		if p.pending.Add(-1) == 0 && p.callerWt.CompareAndSwap(true, false) {
-			p.callerWke <- struct{}{}
-		}
 	}
 }
 
