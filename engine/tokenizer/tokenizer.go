@@ -38,9 +38,10 @@ const (
 
 // Tokenizer encodes and decodes text for one vocabulary.
 type Tokenizer struct {
-	kind  modelKind
-	pre   preInfo
-	split preTokenizer
+	model, preName string // as the Vocab named them
+	kind           modelKind
+	pre            preInfo
+	split          preTokenizer
 
 	tokens []string // token texts; empty ones are renamed "[EMPTY_<id>]" as llama.cpp does
 	scores []float32
@@ -65,7 +66,8 @@ type Tokenizer struct {
 	work sync.Pool // *encoder scratch buffers
 }
 
-// New builds a Tokenizer from v, which it does not keep or modify.
+// New builds a Tokenizer from v. It does not modify v, and may keep
+// references to its slices, which must not change afterwards.
 func New(v *Vocab) (*Tokenizer, error) {
 	t := &Tokenizer{
 		tokens: make([]string, len(v.Tokens)),
@@ -74,6 +76,7 @@ func New(v *Vocab) (*Tokenizer, error) {
 		bos:    v.BOS, eos: v.EOS, unk: v.UNK, pad: v.PAD, eot: v.EOT, eom: v.EOM, sep: v.SEP,
 		fimPre: v.FIMPre, fimSuf: v.FIMSuf, fimMid: v.FIMMid, fimPad: v.FIMPad, fimRep: v.FIMRep, fimSep: v.FIMSep,
 		addBOS: v.AddBOS, addEOS: v.AddEOS, addSpacePrefix: v.AddSpacePrefix,
+		model: v.Model, preName: v.Pre,
 	}
 	switch v.Model {
 	case "llama":
@@ -315,6 +318,14 @@ func (t *Tokenizer) findNewline() int32 {
 	}
 	return t.pad
 }
+
+// Model returns the tokenizer model, "llama" (SentencePiece) or "gpt2"
+// (byte-level BPE).
+func (t *Tokenizer) Model() string { return t.model }
+
+// Pre returns the pre-tokenizer name (tokenizer.ggml.pre) of a BPE
+// vocabulary; "" means "default".
+func (t *Tokenizer) Pre() string { return t.preName }
 
 // NumTokens returns the size of the vocabulary.
 func (t *Tokenizer) NumTokens() int { return len(t.tokens) }

@@ -69,7 +69,6 @@ func typeToAttr(t int32) uint16 {
 // preInfo is what a tokenizer.ggml.pre value selects in llama.cpp's load():
 // the splitters and the flags that go with them.
 type preInfo struct {
-	name         string // the canonical name, for errors and String
 	split        func() preTokenizer
 	cleanSpaces  bool // clean_up_tokenization_spaces on detokenize
 	ignoreMerges bool // a word that is a whole token skips the merges
@@ -88,24 +87,24 @@ var preTypes = func() map[string]preInfo {
 		}
 	}
 	// clean_spaces defaults to true for BPE; most named types turn it off.
-	add(preInfo{name: "default", split: preDefault, cleanSpaces: true}, "default")
-	add(preInfo{name: "llama-bpe", split: preLlama3, cleanSpaces: true, ignoreMerges: true, addBOS: true},
+	add(preInfo{split: preDefault, cleanSpaces: true}, "default")
+	add(preInfo{split: preLlama3, cleanSpaces: true, ignoreMerges: true, addBOS: true},
 		"llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2")
-	add(preInfo{name: "dbrx", split: preLlama3, cleanSpaces: true}, "dbrx", "smaug-bpe")
-	add(preInfo{name: "chatglm-bpe", split: preLlama3, cleanSpaces: true, noBOS: true}, "glm4", "chatglm-bpe")
-	add(preInfo{name: "deepseek-llm", split: preDeepSeekLLM}, "deepseek-llm")
-	add(preInfo{name: "deepseek-v3", split: preDeepSeek3}, "deepseek-v3", "hunyuan-dense")
-	add(preInfo{name: "gpt-2", split: preGPT2, cleanSpaces: true},
+	add(preInfo{split: preLlama3, cleanSpaces: true}, "dbrx", "smaug-bpe")
+	add(preInfo{split: preLlama3, cleanSpaces: true, noBOS: true}, "glm4", "chatglm-bpe")
+	add(preInfo{split: preDeepSeekLLM}, "deepseek-llm")
+	add(preInfo{split: preDeepSeek3}, "deepseek-v3", "hunyuan-dense")
+	add(preInfo{split: preGPT2, cleanSpaces: true},
 		"gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
 		"mpt", "olmo", "jais", "exaone4")
-	add(preInfo{name: "trillion", split: preGPT2}, "trillion", "granite-docling")
-	add(preInfo{name: "starcoder", split: preStarcoder, cleanSpaces: true},
+	add(preInfo{split: preGPT2}, "trillion", "granite-docling")
+	add(preInfo{split: preStarcoder, cleanSpaces: true},
 		"starcoder", "refact", "codeshell", "exaone", "minerva-7b")
-	add(preInfo{name: "smollm", split: preStarcoder}, "smollm", "command-r")
-	add(preInfo{name: "qwen2", split: preQwen2}, "qwen2", "deepseek-r1-qwen", "kormo", "hunyuan", "grok-2")
-	add(preInfo{name: "stablelm2", split: preQwen2, cleanSpaces: true}, "stablelm2", "megrez")
-	add(preInfo{name: "tekken", split: preTekken, ignoreMerges: true, addBOS: true}, "tekken")
-	add(preInfo{name: "gpt-4o", split: preGPT4o}, "gpt-4o", "llama4", "minimax-m2")
+	add(preInfo{split: preStarcoder}, "smollm", "command-r")
+	add(preInfo{split: preQwen2}, "qwen2", "deepseek-r1-qwen", "kormo", "hunyuan", "grok-2")
+	add(preInfo{split: preQwen2, cleanSpaces: true}, "stablelm2", "megrez")
+	add(preInfo{split: preTekken, ignoreMerges: true, addBOS: true}, "tekken")
+	add(preInfo{split: preGPT4o}, "gpt-4o", "llama4", "minimax-m2")
 	return m
 }()
 
