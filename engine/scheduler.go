@@ -164,6 +164,7 @@ func (s *Scheduler) Submit(ctx context.Context, r Request, emit func(Token) bool
 		s.queued.Add(-1)
 		return Result{}, ErrQueueFull
 	}
+	callerCtx := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	j := &job{ctx: ctx, req: r, out: make(chan Token, s.e.Context+1), finished: make(chan struct{}), submit: time.Now()}
@@ -173,13 +174,30 @@ func (s *Scheduler) Submit(ctx context.Context, r Request, emit func(Token) bool
 		s.queued.Add(-1)
 		return Result{}, ErrClosed
 	}
+	delivered, cancelled := 0, false
 	for tok := range j.out {
-		if !j.callerStop.Load() && !emit(tok) {
+		if j.callerStop.Load() || cancelled {
+			continue // drain what the loop produced before it saw the stop
+		}
+		if callerCtx.Err() != nil {
+			cancelled = true
+			continue
+		}
+		delivered++
+		if !emit(tok) {
 			j.callerStop.Store(true)
 			cancel()
 		}
 	}
 	<-j.finished
+	// The loop may have run ahead of emit: the request ended where the
+	// caller stopped or cancelled it.
+	switch {
+	case j.callerStop.Load():
+		j.res.StopReason, j.res.Generated = "stop", delivered
+	case cancelled || (callerCtx.Err() != nil && j.res.StopReason == "cancel"):
+		j.res.StopReason, j.res.Generated = "cancel", delivered
+	}
 	return j.res, j.err
 }
 
