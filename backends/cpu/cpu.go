@@ -21,6 +21,11 @@ type CPU struct {
 	f16  []uint16  // per-thread half-precision scratch for attention
 	prob []float32 // per-thread attention scores
 	acc  []float64 // per-thread attention accumulators
+	rope []float32 // cos and sin of one position's angles
+
+	// The current attention, read by attentionRows.
+	at     attention
+	atRows func(worker, lo, hi int)
 
 	// The current matrix product, read by matMulRows; kept here (and the
 	// method value bound once) so that an op allocates nothing.
@@ -52,6 +57,7 @@ func New(threads int) *CPU {
 	c := &CPU{pool: newPool(threads)}
 	c.mmRows = c.matMulRows
 	c.mmConv = c.matMulConvert
+	c.atRows = c.attentionRows
 	return c
 }
 
@@ -168,7 +174,10 @@ func (c *CPU) RoPE(x []float32, n, heads, headDim, pos0 int, r *backends.RoPE) {
 	if freqScale == 0 {
 		freqScale = 1
 	}
-	cache := make([]float32, r.Dims)
+	if len(c.rope) < r.Dims {
+		c.rope = make([]float32, r.Dims)
+	}
+	cache := c.rope[:r.Dims]
 	for t := 0; t < n; t++ {
 		theta := float32(pos0 + t)
 		for i := 0; i < r.Dims; i += 2 {
@@ -211,61 +220,78 @@ func (c *CPU) StoreF16(dst []uint16, src []float32) {
 // each value column in double.
 func (c *CPU) Attention(out, q []float32, k, v []uint16, n, pos0 int, a backends.Attention) {
 	hd := a.HeadDim
-	kvStride := a.KVHeads * hd
-	group := a.Heads / a.KVHeads
-	ctx := pos0 + n
-	padded := (ctx + 3) &^ 3
+	padded := (pos0 + n + 3) &^ 3
 	threads := c.pool.threads
 	if len(c.prob) < threads*padded {
 		c.prob = make([]float32, threads*padded)
 		c.f16 = make([]uint16, threads*max(padded, hd))
+	}
+	if len(c.acc) < threads*hd {
 		c.acc = make([]float64, threads*hd)
 	}
+	c.at = attention{out: out, q: q, k: k, v: v, n: n, pos0: pos0, a: a}
 	jobs := n * a.Heads
-	perThread := (jobs + threads - 1) / threads
-	c.pool.run(jobs, perThread, func(_, lo, hi int) {
-		slot := lo / perThread
-		prob := c.prob[slot*padded : (slot+1)*padded]
-		h16 := c.f16[slot*max(padded, hd) : (slot+1)*max(padded, hd)]
-		acc := c.acc[slot*hd : (slot+1)*hd]
-		for job := lo; job < hi; job++ {
-			t, h := job/a.Heads, job%a.Heads
-			kvh := h / group
-			pos := pos0 + t
-			qh := q[(t*a.Heads+h)*hd : (t*a.Heads+h+1)*hd]
-			for i, x := range qh {
-				h16[i] = quant.FP32ToFP16(x)
+	c.pool.run(jobs, max(1, jobs/(4*threads)), c.atRows)
+	c.at = attention{}
+}
+
+// attention is one Attention call's operands.
+type attention struct {
+	out, q  []float32
+	k, v    []uint16
+	n, pos0 int
+	a       backends.Attention
+}
+
+// attentionRows computes the query rows (token, head) [lo, hi) of the
+// current attention on thread worker.
+func (c *CPU) attentionRows(worker, lo, hi int) {
+	at := &c.at
+	a, q, k, v, out := at.a, at.q, at.k, at.v, at.out
+	hd := a.HeadDim
+	kvStride := a.KVHeads * hd
+	group := a.Heads / a.KVHeads
+	padded := (at.pos0 + at.n + 3) &^ 3
+	prob := c.prob[worker*padded : (worker+1)*padded]
+	h16 := c.f16[worker*max(padded, hd) : (worker+1)*max(padded, hd)]
+	acc := c.acc[worker*hd : (worker+1)*hd]
+	for job := lo; job < hi; job++ {
+		t, h := job/a.Heads, job%a.Heads
+		kvh := h / group
+		pos := at.pos0 + t
+		qh := q[(t*a.Heads+h)*hd : (t*a.Heads+h+1)*hd]
+		for i, x := range qh {
+			h16[i] = quant.FP32ToFP16(x)
+		}
+		maxScore := float32(math.Inf(-1))
+		for j := 0; j <= pos; j++ {
+			kr := k[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
+			var s float64
+			for i := range kr {
+				s += float64(quant.FP16ToFP32(kr[i]) * quant.FP16ToFP32(h16[i]))
 			}
-			maxScore := float32(math.Inf(-1))
-			for j := 0; j <= pos; j++ {
-				kr := k[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
-				var s float64
-				for i := range kr {
-					s += float64(quant.FP16ToFP32(kr[i]) * quant.FP16ToFP32(h16[i]))
-				}
-				sc := float32(s) * a.Scale
-				prob[j] = sc
-				if sc > maxScore {
-					maxScore = sc
-				}
-			}
-			softmaxInPlace(prob[:padded], pos+1, maxScore)
-			for i := range acc {
-				acc[i] = 0
-			}
-			for j := 0; j <= pos; j++ {
-				p := quant.FP16ToFP32(quant.FP32ToFP16(prob[j]))
-				vr := v[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
-				for i := range vr {
-					acc[i] += float64(quant.FP16ToFP32(vr[i]) * p)
-				}
-			}
-			o := out[(t*a.Heads+h)*hd : (t*a.Heads+h+1)*hd]
-			for i := range o {
-				o[i] = float32(acc[i])
+			sc := float32(s) * a.Scale
+			prob[j] = sc
+			if sc > maxScore {
+				maxScore = sc
 			}
 		}
-	})
+		softmaxInPlace(prob[:padded], pos+1, maxScore)
+		for i := range acc {
+			acc[i] = 0
+		}
+		for j := 0; j <= pos; j++ {
+			p := quant.FP16ToFP32(quant.FP32ToFP16(prob[j]))
+			vr := v[j*kvStride+kvh*hd : j*kvStride+(kvh+1)*hd]
+			for i := range vr {
+				acc[i] += float64(quant.FP16ToFP32(vr[i]) * p)
+			}
+		}
+		o := out[(t*a.Heads+h)*hd : (t*a.Heads+h+1)*hd]
+		for i := range o {
+			o[i] = float32(acc[i])
+		}
+	}
 }
 
 // softmaxInPlace turns the first live scores of p into probabilities; the

@@ -21,7 +21,7 @@ func main() {
 		UsageText:       "ARTIFACT [-p PROMPT] [options]\n   stub -m MODEL.gguf [-p PROMPT] [options]",
 		Version:         version.Version,
 		HideHelpCommand: true,
-		Flags:           flags(),
+		Flags:           append(flags(), benchFlags()...),
 		Action:          run,
 		// Errors are printed once, by main, as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -73,6 +73,8 @@ func run(c *cli.Context) error {
 	switch {
 	case c.Bool("serve"):
 		return serve(c, src)
+	case c.Bool("bench"):
+		return bench(c, src)
 	case c.Bool("verify"):
 		return verify(src)
 	case c.Bool("info"):

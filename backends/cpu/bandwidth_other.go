@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package cpu
+
+func readSum(p []byte) uint64 { return readSumGeneric(p) }
