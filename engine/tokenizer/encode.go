@@ -29,7 +29,7 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 	}
 	defer func() {
 		// Do not keep the scratch space of a huge input alive in the pool.
-		if cap(e.pre.cps) <= 1<<20 && cap(e.text) <= 4<<20 && cap(e.spmSyms) <= 1<<20 {
+		if cap(e.pre.cps) <= 1<<20 && cap(e.text) <= 4<<20 && cap(e.norm) <= 4<<20 && cap(e.spmSyms) <= 1<<20 {
 			t.work.Put(e)
 		}
 	}()
@@ -83,10 +83,42 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 	return out
 }
 
+// bpeChunk is the size above which encodeBPE cuts a fragment into pieces
+// it splits one after the other, which bounds its scratch space and keeps
+// it in cache. A variable so that tests can make it tiny.
+var bpeChunk = 64 << 10
+
 // encodeBPE pre-tokenizes one text fragment and merges each word.
 func (t *Tokenizer) encodeBPE(e *encoder, frag string, out []int32) []int32 {
 	s, norm := normalizeUTF8(frag, e.norm)
 	e.norm = norm
+	for len(s) > 0 {
+		n := t.cut(s)
+		out = t.encodeChunk(e, s[:n], out)
+		s = s[n:]
+	}
+	return out
+}
+
+// cut returns where the next chunk of s ends: at the first position past
+// bpeChunk bytes that follows a '\n' and holds an ASCII letter, when the
+// pre-tokenizer always ends a word there without looking across it (see
+// preInfo.cutAfterNewline), else at the end of s.
+func (t *Tokenizer) cut(s string) int {
+	if !t.pre.cutAfterNewline || len(s) <= bpeChunk {
+		return len(s)
+	}
+	for p := bpeChunk; p < len(s); p++ {
+		if s[p-1] == '\n' && isASCIILetter(s[p]) {
+			return p
+		}
+	}
+	return len(s)
+}
+
+func isASCIILetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+
+func (t *Tokenizer) encodeChunk(e *encoder, s string, out []int32) []int32 {
 	e.pre.load(s)
 	e.ends, e.endsTmp = t.split.split(&e.pre, e.ends, e.endsTmp)
 	lo := int32(0)

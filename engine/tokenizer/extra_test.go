@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -118,23 +119,13 @@ func TestExtraGolden(t *testing.T) {
 	if len(order) != len(extraConfigs()) {
 		t.Fatalf("%d configurations in the file, want %d", len(order), len(extraConfigs()))
 	}
-	var llama3 *gguf.File
 	for _, cfg := range order {
 		t.Run(cfg.Vocab+"/"+cfg.Pre, func(t *testing.T) {
 			var tk *Tokenizer
 			if cfg.Pre == "" {
 				tk = loadGolden(t, cfg.Vocab)
 			} else {
-				if llama3 == nil {
-					data, err := os.ReadFile(golden.Gunzip(t, "tokenizer", "llama3-bpe.vocab.gguf.gz"))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if llama3, err = gguf.Parse(data); err != nil {
-						t.Fatal(err)
-					}
-				}
-				v, err := VocabFromGGUF(preOverride{llama3, cfg.Pre})
+				v, err := VocabFromGGUF(preOverride{llama3GGUF(t), cfg.Pre})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -156,6 +147,29 @@ func TestExtraGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+var (
+	llama3Once sync.Once
+	llama3File *gguf.File
+	llama3Err  error
+)
+
+// llama3GGUF returns the parsed Llama 3 vocabulary, read once per test
+// binary.
+func llama3GGUF(t testing.TB) *gguf.File {
+	llama3Once.Do(func() {
+		data, err := os.ReadFile(golden.Gunzip(t, "tokenizer", "llama3-bpe.vocab.gguf.gz"))
+		if err != nil {
+			llama3Err = err
+			return
+		}
+		llama3File, llama3Err = gguf.Parse(data)
+	})
+	if llama3Err != nil {
+		t.Fatal(llama3Err)
+	}
+	return llama3File
 }
 
 // preOverride reads a GGUF's metadata with tokenizer.ggml.pre replaced.

@@ -173,6 +173,8 @@ func randomText(r *rand.Rand) string {
 
 // compareOracle checks n random strings plus the golden inputs.
 func compareOracle(t *testing.T, o *oracle, tk *Tokenizer, n int, seed uint64) {
+	defer func(old int) { bpeChunk = old }(bpeChunk)
+	bpeChunk = 5 // cut after every newline we can, to check the cuts too
 	r := rand.New(rand.NewPCG(seed, 1))
 	var inputs []string
 	for _, g := range goldenVocabs {
@@ -349,6 +351,8 @@ func TestOracleLong(t *testing.T) {
 		inputs = append(inputs, string(b))
 	}
 	check := func(t *testing.T, tk *Tokenizer) {
+		defer func(old int) { bpeChunk = old }(bpeChunk)
+		bpeChunk = 100
 		compared, threw := 0, 0
 		defer func() { t.Logf("%d compared, %d made llama.cpp throw", compared, threw) }()
 		for _, s := range inputs {

@@ -22,6 +22,9 @@ type pretext struct {
 
 // load decodes s (already normalized) into t, reusing its buffers.
 func (t *pretext) load(s string) {
+	if cap(t.cps) < len(s) {
+		t.cps, t.flags, t.offs = make([]rune, 0, len(s)), make([]uint16, 0, len(s)), make([]int32, 0, len(s)+1)
+	}
 	t.cps, t.flags, t.offs = t.cps[:0], t.flags[:0], t.offs[:0]
 	for i := 0; i < len(s); {
 		var r rune

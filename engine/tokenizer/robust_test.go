@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,3 +68,32 @@ func TestHostileInputs(t *testing.T) {
 }
 
 func parseSensitive(kind string) bool { return kind == "specials" }
+
+// TestChunking checks that cutting long BPE fragments after newlines (see
+// encodeBPE) changes no id: every pre-tokenizer that allows it, with chunks
+// of a few bytes against one chunk, on text full of newlines.
+func TestChunking(t *testing.T) {
+	f := llama3GGUF(t)
+	text := mixedText(t, 200<<10) + strings.Join(trickyInputs, "\n")
+	for name, p := range preTypes {
+		if !p.cutAfterNewline {
+			continue
+		}
+		v, err := VocabFromGGUF(preOverride{f, name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := New(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tk.Encode(text, false, false)
+		old := bpeChunk
+		bpeChunk = 3
+		got := tk.Encode(text, false, false)
+		bpeChunk = old
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: chunked encoding differs", name)
+		}
+	}
+}

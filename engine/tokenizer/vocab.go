@@ -74,6 +74,12 @@ type preInfo struct {
 	ignoreMerges bool // a word that is a whole token skips the merges
 	addBOS       bool // the default of add_bos_token
 	noBOS        bool // no default BOS id (chatglm)
+	// cutAfterNewline: a '\n' followed by an ASCII letter is always a word
+	// boundary, and nothing before it depends on what follows. True for the
+	// GPT-4-style regexes (a newline run ends \s*[\r\n]+ or [\r\n]*, and
+	// no other alternative reaches across a newline); false for GPT-2's,
+	// whose \s+(?!\S) splits "\n\n" differently at the end of the text.
+	cutAfterNewline bool
 }
 
 // preTypes maps each supported tokenizer.ggml.pre value to its behaviour,
@@ -88,12 +94,12 @@ var preTypes = func() map[string]preInfo {
 	}
 	// clean_spaces defaults to true for BPE; most named types turn it off.
 	add(preInfo{split: preDefault, cleanSpaces: true}, "default")
-	add(preInfo{split: preLlama3, cleanSpaces: true, ignoreMerges: true, addBOS: true},
+	add(preInfo{split: preLlama3, cleanSpaces: true, ignoreMerges: true, addBOS: true, cutAfterNewline: true},
 		"llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2")
-	add(preInfo{split: preLlama3, cleanSpaces: true}, "dbrx", "smaug-bpe")
-	add(preInfo{split: preLlama3, cleanSpaces: true, noBOS: true}, "glm4", "chatglm-bpe")
+	add(preInfo{split: preLlama3, cleanSpaces: true, cutAfterNewline: true}, "dbrx", "smaug-bpe")
+	add(preInfo{split: preLlama3, cleanSpaces: true, noBOS: true, cutAfterNewline: true}, "glm4", "chatglm-bpe")
 	add(preInfo{split: preDeepSeekLLM}, "deepseek-llm")
-	add(preInfo{split: preDeepSeek3}, "deepseek-v3", "hunyuan-dense")
+	add(preInfo{split: preDeepSeek3, cutAfterNewline: true}, "deepseek-v3", "hunyuan-dense")
 	add(preInfo{split: preGPT2, cleanSpaces: true},
 		"gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0", "mellum",
 		"mpt", "olmo", "jais", "exaone4")
@@ -101,10 +107,10 @@ var preTypes = func() map[string]preInfo {
 	add(preInfo{split: preStarcoder, cleanSpaces: true},
 		"starcoder", "refact", "codeshell", "exaone", "minerva-7b")
 	add(preInfo{split: preStarcoder}, "smollm", "command-r")
-	add(preInfo{split: preQwen2}, "qwen2", "deepseek-r1-qwen", "kormo", "hunyuan", "grok-2")
-	add(preInfo{split: preQwen2, cleanSpaces: true}, "stablelm2", "megrez")
-	add(preInfo{split: preTekken, ignoreMerges: true, addBOS: true}, "tekken")
-	add(preInfo{split: preGPT4o}, "gpt-4o", "llama4", "minimax-m2")
+	add(preInfo{split: preQwen2, cutAfterNewline: true}, "qwen2", "deepseek-r1-qwen", "kormo", "hunyuan", "grok-2")
+	add(preInfo{split: preQwen2, cleanSpaces: true, cutAfterNewline: true}, "stablelm2", "megrez")
+	add(preInfo{split: preTekken, ignoreMerges: true, addBOS: true, cutAfterNewline: true}, "tekken")
+	add(preInfo{split: preGPT4o, cutAfterNewline: true}, "gpt-4o", "llama4", "minimax-m2")
 	return m
 }()
 
