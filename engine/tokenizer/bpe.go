@@ -120,7 +120,7 @@ func newBPE(t *Tokenizer, merges []string, parts [][3]int32) (*bpeModel, error) 
 	}
 	for c := range 256 {
 		m.byteParts[c] = -1
-		if id, ok := t.ids[byteLevel[c]]; ok {
+		if id, ok := t.index.get(byteLevel[c]); ok {
 			m.byteParts[c] = id
 		} else if id, ok := m.extra[byteLevel[c]]; ok {
 			m.byteParts[c] = id
@@ -128,7 +128,7 @@ func newBPE(t *Tokenizer, merges []string, parts [][3]int32) (*bpeModel, error) 
 		m.fallback[c] = [2]int32{-1, -1}
 		n := 0
 		for _, y := range []byte(byteLevel[c]) {
-			if id, ok := t.ids[string([]byte{y})]; ok {
+			if id, ok := t.index.getBytes([]byte{y}); ok {
 				m.fallback[c][n] = id
 				n++
 			}
@@ -153,7 +153,7 @@ func splitMerge(w string) (a, b string, ok bool) {
 }
 
 func (t *Tokenizer) lookup(s string) int32 {
-	if id, ok := t.ids[s]; ok {
+	if id, ok := t.index.get(s); ok {
 		return id
 	}
 	return -1
@@ -263,7 +263,7 @@ func (t *Tokenizer) wholeWord(e *encoder, w string) (int32, bool) {
 		return 0, false
 	}
 	e.level = appendByteLevel(e.level[:0], w)
-	id, ok := t.ids[string(e.level)]
+	id, ok := t.index.getBytes(e.level)
 	return id, ok
 }
 

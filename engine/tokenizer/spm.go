@@ -40,9 +40,9 @@ func newSPM(t *Tokenizer) *spmModel {
 	const hex = "0123456789ABCDEF"
 	for b := range 256 {
 		m.byteToken[b] = -1
-		if id, ok := t.ids[string([]byte{'<', '0', 'x', hex[b>>4], hex[b&15], '>'})]; ok {
+		if id, ok := t.index.getBytes([]byte{'<', '0', 'x', hex[b>>4], hex[b&15], '>'}); ok {
 			m.byteToken[b] = id
-		} else if id, ok := t.ids[string([]byte{byte(b)})]; ok {
+		} else if id, ok := t.index.getBytes([]byte{byte(b)}); ok {
 			m.byteToken[b] = id
 		}
 	}
@@ -132,7 +132,7 @@ func (t *Tokenizer) mergeSPM(e *encoder, text []byte, out []int32) []int32 {
 			return
 		}
 		s, n := syms[l].start, syms[l].n+syms[r].n
-		id, ok := t.ids[string(text[s:s+n])]
+		id, ok := t.index.getBytes(text[s : s+n])
 		if !ok {
 			return
 		}
@@ -159,7 +159,7 @@ func (t *Tokenizer) mergeSPM(e *encoder, text []byte, out []int32) []int32 {
 	}
 	for i := int32(0); i != -1; i = syms[i].next {
 		s := syms[i]
-		if id, ok := t.ids[string(text[s.start:s.start+s.n])]; ok {
+		if id, ok := t.index.getBytes(text[s.start : s.start+s.n]); ok {
 			out = append(out, id)
 			continue
 		}

@@ -46,7 +46,7 @@ type Tokenizer struct {
 	tokens []string // token texts; empty ones are renamed "[EMPTY_<id>]" as llama.cpp does
 	scores []float32
 	attrs  []uint16
-	ids    map[string]int32 // token text -> id
+	index  textIndex // token text -> id
 
 	bos, eos, unk, pad, eot, eom, sep, nl          int32
 	fimPre, fimSuf, fimMid, fimPad, fimRep, fimSep int32
@@ -72,7 +72,6 @@ func New(v *Vocab) (*Tokenizer, error) {
 	t := &Tokenizer{
 		tokens: make([]string, len(v.Tokens)),
 		attrs:  make([]uint16, len(v.Tokens)),
-		ids:    make(map[string]int32, len(v.Tokens)),
 		bos:    v.BOS, eos: v.EOS, unk: v.UNK, pad: v.PAD, eot: v.EOT, eom: v.EOM, sep: v.SEP,
 		fimPre: v.FIMPre, fimSuf: v.FIMSuf, fimMid: v.FIMMid, fimPad: v.FIMPad, fimRep: v.FIMRep, fimSep: v.FIMSep,
 		addBOS: v.AddBOS, addEOS: v.AddEOS, addSpacePrefix: v.AddSpacePrefix,
@@ -108,16 +107,16 @@ func New(v *Vocab) (*Tokenizer, error) {
 	if t.scores == nil {
 		t.scores = make([]float32, n)
 	}
+	t.index = newTextIndex(t.tokens)
 	for i, s := range v.Tokens {
 		if s == "" {
 			s = fmt.Sprintf("[EMPTY_%d]", i)
 		}
-		if j, dup := t.ids[s]; dup {
+		t.tokens[i] = s
+		if j, dup := t.index.add(int32(i)); dup {
 			// llama.cpp asserts that token texts are unique.
 			return nil, fmt.Errorf("tokenizer: tokens %d and %d are both %q", j, i, s)
 		}
-		t.tokens[i] = s
-		t.ids[s] = int32(i)
 		t.attrs[i] = attrNormal
 		if v.Types != nil {
 			t.attrs[i] = typeToAttr(v.Types[i])
@@ -196,7 +195,7 @@ func (t *Tokenizer) detectSpecials() {
 			continue
 		}
 		for _, s := range r.texts {
-			if j, ok := t.ids[s]; ok {
+			if j, ok := t.index.get(s); ok {
 				cands[i] = append(cands[i], j)
 			}
 		}
@@ -238,14 +237,14 @@ func (t *Tokenizer) detectSpecials() {
 	}
 	for _, s := range []string{"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<end_of_turn>",
 		"<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>"} {
-		if j, ok := t.ids[s]; ok {
+		if j, ok := t.index.get(s); ok {
 			t.eog[j] = true
 			t.forceControl(j)
 		}
 	}
 	// gpt-oss: these are always rendered.
 	for _, s := range []string{"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"} {
-		if j, ok := t.ids[s]; ok {
+		if j, ok := t.index.get(s); ok {
 			t.attrs[j] = attrUserDefined
 		}
 	}
@@ -294,11 +293,11 @@ func (t *Tokenizer) setNameAttrs(name string) {
 			t.attrs[id] |= attrRStrip
 		}
 	}
-	if j, ok := t.ids["</s>"]; ok {
+	if j, ok := t.index.get("</s>"); ok {
 		t.attrs[j] |= attrRStrip
 	}
 	for _, s := range []string{"<unk>", "<s>", "<|endoftext|>"} {
-		if j, ok := t.ids[s]; ok {
+		if j, ok := t.index.get(s); ok {
 			t.attrs[j] &^= attrRStrip
 		}
 	}
@@ -341,8 +340,7 @@ func (t *Tokenizer) Token(id int32) string {
 
 // ID returns the id of the token whose text is s.
 func (t *Tokenizer) ID(s string) (int32, bool) {
-	id, ok := t.ids[s]
-	return id, ok
+	return t.index.get(s)
 }
 
 func (t *Tokenizer) valid(id int32) bool { return id >= 0 && int(id) < len(t.tokens) }
