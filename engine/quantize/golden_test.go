@@ -2,9 +2,12 @@ package quantize
 
 import (
 	"bytes"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/kiln-llm/kiln/engine/ggml"
 	"github.com/kiln-llm/kiln/engine/gguf"
 	"github.com/kiln-llm/kiln/internal/golden"
 )
@@ -103,3 +106,50 @@ func TestGoldenTolstoy(t *testing.T) {
 }
 
 func lower(s string) string { return string(bytes.ToLower([]byte(s))) }
+
+// Every golden model, planned from its own tensor table taken as F32,
+// gets the tensor types, order and metadata order llama.cpp gave it. This
+// covers the tied qwen2 and the qwen3 files, whose F32 sources are not
+// shipped.
+func TestGoldenPlans(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(golden.Dir(t), "models", "*.gguf"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no golden models: %v", err)
+	}
+	for _, path := range paths {
+		name := strings.TrimSuffix(filepath.Base(path), ".gguf")
+		recipe := strings.ToUpper(name[strings.IndexByte(name, '-')+1:])
+		if recipe == "F32" {
+			continue // the source, in convert_hf_to_gguf's order
+		}
+		t.Run(name, func(t *testing.T) {
+			f, err := gguf.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			src := &memSource{kv: f.KV}
+			for _, ti := range f.Tensors {
+				src.tensors = append(src.tensors, gguf.TensorInfo{Name: ti.Name, Dims: ti.Dims, Type: ggml.F32, Size: 4 * ti.Elements()})
+			}
+			p, err := newPlan(src, Options{Recipe: recipe, Pure: recipe != "Q4_K_M"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, tr := range p.report.Tensors {
+				w := f.Tensors[i]
+				if tr.Name != w.Name || tr.To != w.Type || !reflect.DeepEqual(tr.Dims, w.Dims) {
+					t.Errorf("tensor %d: %s %v %v, want %s %v %v", i, tr.Name, tr.To, tr.Dims, w.Name, w.Type, w.Dims)
+				}
+			}
+			n := len(f.KV)
+			if f.KV[n-2].Key != "general.quantization_version" || f.KV[n-1].Key != "general.file_type" {
+				t.Errorf("golden file ends with %s, %s", f.KV[n-2].Key, f.KV[n-1].Key)
+			}
+			ft, _ := f.Uint("general.file_type")
+			if uint64(p.recipe.ftype) != ft {
+				t.Errorf("file type %d, golden %d", p.recipe.ftype, ft)
+			}
+		})
+	}
+}
