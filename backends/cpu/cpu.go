@@ -29,9 +29,11 @@ type CPU struct {
 
 	// The current matrix product, read by matMulRows; kept here (and the
 	// method value bound once) so that an op allocates nothing.
-	mm     matMul
-	mmRows func(worker, lo, hi int)
-	mmConv func(worker, lo, hi int)
+	mm      matMul
+	mmRows  func(worker, lo, hi int)
+	mmConv  func(worker, lo, hi int)
+	mmTiles func(worker, lo, hi int)
+	mmTConv func(worker, lo, hi int)
 }
 
 // matMul is one MatMul call's operands.
@@ -57,6 +59,8 @@ func New(threads int) *CPU {
 	c := &CPU{pool: newPool(threads)}
 	c.mmRows = c.matMulRows
 	c.mmConv = c.matMulConvert
+	c.mmTiles = c.matMulTiles
+	c.mmTConv = c.matMulTileConvert
 	c.atRows = c.attentionRows
 	return c
 }
@@ -82,6 +86,10 @@ const rowGrain = 16
 func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
 	cols := w.Cols
 	m := matMul{out: out, w: w, x: x, n: n}
+	if k := quant.Kernel(w.Type); k != nil && k.Tile != nil && n > 1 {
+		c.matMulTiled(k, m)
+		return
+	}
 	if k := quant.Kernel(w.Type); k != nil {
 		m.fast, m.conv, m.actRow = k, k.Quantize, k.ActSize(cols)
 	} else if xt := w.Format.VecDotType; xt != ggml.F32 {
@@ -105,6 +113,52 @@ func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
 	grain = max(rowGrain, (grain+rowGrain-1)/rowGrain*rowGrain)
 	c.pool.run(w.Rows, grain, c.mmRows)
 	c.mm = matMul{}
+}
+
+// tileRows is how many weight rows a thread takes at a time in a tiled
+// product: each block of converted activations is used by all of them while
+// it is in the first-level cache.
+const tileRows = 32
+
+// matMulTiled is MatMul through a kernel's tiled form: the activations are
+// converted in blocks of quant.TileTokens tokens, and each thread multiplies
+// its rows with one block after another.
+func (c *CPU) matMulTiled(k *quant.MatKernel, m matMul) {
+	blocks := (m.n + quant.TileTokens - 1) / quant.TileTokens
+	m.fast, m.actRow = k, k.TileActSize(m.w.Cols)
+	if cap(c.act) < blocks*m.actRow {
+		c.act = make([]byte, blocks*m.actRow)
+	}
+	m.act = c.act[:blocks*m.actRow]
+	c.mm = m
+	c.pool.run(blocks, 1, c.mmTConv)
+	grain := min(tileRows, (m.w.Rows+2*c.pool.threads-1)/(2*c.pool.threads))
+	c.pool.run(m.w.Rows, (grain+1)&^1, c.mmTiles)
+	c.mm = matMul{}
+}
+
+// matMulTileConvert converts token blocks [lo, hi) of the current product.
+func (c *CPU) matMulTileConvert(_, lo, hi int) {
+	m := &c.mm
+	cols := m.w.Cols
+	for b := lo; b < hi; b++ {
+		t0 := b * quant.TileTokens
+		nt := min(quant.TileTokens, m.n-t0)
+		m.fast.TileQuantize(m.x[t0*cols:(t0+nt)*cols], cols, nt, m.act[b*m.actRow:(b+1)*m.actRow])
+	}
+}
+
+// matMulTiles computes weight rows [lo, hi) of the current tiled product
+// for every token block.
+func (c *CPU) matMulTiles(_, lo, hi int) {
+	m := &c.mm
+	w, rows := m.w, m.w.Rows
+	wr := w.Data[lo*w.RowBytes:]
+	for b := 0; b*quant.TileTokens < m.n; b++ {
+		t0 := b * quant.TileTokens
+		nt := min(quant.TileTokens, m.n-t0)
+		m.fast.Tile(m.out[t0*rows+lo:], rows, wr, w.RowBytes, hi-lo, m.act[b*m.actRow:(b+1)*m.actRow], w.Cols, nt)
+	}
 }
 
 // matMulConvert converts activation rows [lo, hi) of the current product.

@@ -90,3 +90,30 @@ func BenchmarkDecode(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
 }
+
+// BenchmarkPrefill times one batch of 512 tokens on the model named by
+// $KILN_BENCH_MODEL.
+func BenchmarkPrefill(b *testing.B) {
+	path := os.Getenv("KILN_BENCH_MODEL")
+	if path == "" {
+		b.Skip("set KILN_BENCH_MODEL to a GGUF file")
+	}
+	m, done := loadModel(b, path)
+	defer done()
+	cfg := m.Config()
+	const n = 512
+	s := model.NewScratch(cfg, n)
+	cache := model.NewCache(cfg, n)
+	logits := make([]float32, cfg.Vocab)
+	ids := make([]int32, n)
+	for i := range ids {
+		ids[i] = int32(i * 7919 % cfg.Vocab)
+	}
+	for range b.N {
+		cache.Truncate(0)
+		if err := m.Forward(s, []model.Chunk{{Cache: cache, Tokens: ids, Logits: logits}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "tok/s")
+}

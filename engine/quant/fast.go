@@ -39,7 +39,24 @@ type MatKernel struct {
 	// (the rows lie rowBytes apart from the start of w) with the converted
 	// activation row act of cols values.
 	Rows func(out []float32, w []byte, rowBytes int, act []byte, cols int)
+
+	// The many-token form, for prompt processing (nil where the kernel has
+	// none). Activations are converted in blocks of TileTokens tokens, in a
+	// layout of their own (TileActSize(cols) bytes per block), and Tile
+	// multiplies weight rows with a whole block, unpacking each weight block
+	// once for all its tokens.
+	TileActSize func(cols int) int
+	// TileQuantize converts n <= TileTokens activation rows of cols values
+	// (x holds them one after another) into one block; the block's other
+	// tokens are zero.
+	TileQuantize func(x []float32, cols, n int, dst []byte)
+	// Tile sets out[t*outStride+r], for r < rows and t < n, to the dot
+	// product of weight row r with token t of the block act.
+	Tile func(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int)
 }
+
+// TileTokens is the number of tokens in one block of a tiled product.
+const TileTokens = 16
 
 var (
 	fastKernels = map[ggml.Type]*MatKernel{}

@@ -20,7 +20,8 @@ func init() {
 	fastLevel = "avx512-vnni"
 	for _, k := range []*MatKernel{
 		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512},
-		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512},
+		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,
+			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q4KTileRowsAVX512},
 		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512},
 	} {
 		k.Name = fastLevel
@@ -69,4 +70,19 @@ func q6KRowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) 
 	nsb := cols / qkK
 	checkRows(len(out), w, rowBytes, nsb*q6KTypeSize, act, k6Size(cols))
 	q6KAVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nsb)
+}
+
+//go:noescape
+func q4KTileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb, rows, ntok int)
+
+func q4KTileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(rows, w, rowBytes, nsb*q4KTypeSize, act, k4tSize(cols))
+	_ = out[(n-1)*outStride+rows-1]
+	for r := 0; r < rows; r += 2 {
+		q4KTileAVX512(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nsb, min(2, rows-r), n)
+	}
 }

@@ -45,3 +45,130 @@
 	VPSHUFD $0xB1, xv, xt \
 	VPADDD xt, xv, xv
 
+
+// TRANSPOSE16 transposes the 16x16 float32 matrix whose rows are Z16..Z31
+// (row i in Z16+i) so that Z16+k holds column k, using Z0..Z15.
+#define TRANSPOSE16 \
+	VUNPCKLPS Z17, Z16, Z0 \
+	VUNPCKHPS Z17, Z16, Z1 \
+	VUNPCKLPS Z19, Z18, Z2 \
+	VUNPCKHPS Z19, Z18, Z3 \
+	VUNPCKLPS Z21, Z20, Z4 \
+	VUNPCKHPS Z21, Z20, Z5 \
+	VUNPCKLPS Z23, Z22, Z6 \
+	VUNPCKHPS Z23, Z22, Z7 \
+	VUNPCKLPS Z25, Z24, Z8 \
+	VUNPCKHPS Z25, Z24, Z9 \
+	VUNPCKLPS Z27, Z26, Z10 \
+	VUNPCKHPS Z27, Z26, Z11 \
+	VUNPCKLPS Z29, Z28, Z12 \
+	VUNPCKHPS Z29, Z28, Z13 \
+	VUNPCKLPS Z31, Z30, Z14 \
+	VUNPCKHPS Z31, Z30, Z15 \
+	VSHUFPS $0x44, Z2, Z0, Z16 \
+	VSHUFPS $0xEE, Z2, Z0, Z17 \
+	VSHUFPS $0x44, Z3, Z1, Z18 \
+	VSHUFPS $0xEE, Z3, Z1, Z19 \
+	VSHUFPS $0x44, Z6, Z4, Z20 \
+	VSHUFPS $0xEE, Z6, Z4, Z21 \
+	VSHUFPS $0x44, Z7, Z5, Z22 \
+	VSHUFPS $0xEE, Z7, Z5, Z23 \
+	VSHUFPS $0x44, Z10, Z8, Z24 \
+	VSHUFPS $0xEE, Z10, Z8, Z25 \
+	VSHUFPS $0x44, Z11, Z9, Z26 \
+	VSHUFPS $0xEE, Z11, Z9, Z27 \
+	VSHUFPS $0x44, Z14, Z12, Z28 \
+	VSHUFPS $0xEE, Z14, Z12, Z29 \
+	VSHUFPS $0x44, Z15, Z13, Z30 \
+	VSHUFPS $0xEE, Z15, Z13, Z31 \
+	VSHUFF32X4 $0x88, Z20, Z16, Z0 \
+	VSHUFF32X4 $0x88, Z21, Z17, Z1 \
+	VSHUFF32X4 $0x88, Z22, Z18, Z2 \
+	VSHUFF32X4 $0x88, Z23, Z19, Z3 \
+	VSHUFF32X4 $0xDD, Z20, Z16, Z4 \
+	VSHUFF32X4 $0xDD, Z21, Z17, Z5 \
+	VSHUFF32X4 $0xDD, Z22, Z18, Z6 \
+	VSHUFF32X4 $0xDD, Z23, Z19, Z7 \
+	VSHUFF32X4 $0x88, Z28, Z24, Z8 \
+	VSHUFF32X4 $0x88, Z29, Z25, Z9 \
+	VSHUFF32X4 $0x88, Z30, Z26, Z10 \
+	VSHUFF32X4 $0x88, Z31, Z27, Z11 \
+	VSHUFF32X4 $0xDD, Z28, Z24, Z12 \
+	VSHUFF32X4 $0xDD, Z29, Z25, Z13 \
+	VSHUFF32X4 $0xDD, Z30, Z26, Z14 \
+	VSHUFF32X4 $0xDD, Z31, Z27, Z15 \
+	VSHUFF32X4 $0x88, Z8, Z0, Z16 \
+	VSHUFF32X4 $0x88, Z9, Z1, Z17 \
+	VSHUFF32X4 $0x88, Z10, Z2, Z18 \
+	VSHUFF32X4 $0x88, Z11, Z3, Z19 \
+	VSHUFF32X4 $0x88, Z12, Z4, Z20 \
+	VSHUFF32X4 $0x88, Z13, Z5, Z21 \
+	VSHUFF32X4 $0x88, Z14, Z6, Z22 \
+	VSHUFF32X4 $0x88, Z15, Z7, Z23 \
+	VSHUFF32X4 $0xDD, Z8, Z0, Z24 \
+	VSHUFF32X4 $0xDD, Z9, Z1, Z25 \
+	VSHUFF32X4 $0xDD, Z10, Z2, Z26 \
+	VSHUFF32X4 $0xDD, Z11, Z3, Z27 \
+	VSHUFF32X4 $0xDD, Z12, Z4, Z28 \
+	VSHUFF32X4 $0xDD, Z13, Z5, Z29 \
+	VSHUFF32X4 $0xDD, Z14, Z6, Z30 \
+	VSHUFF32X4 $0xDD, Z15, Z7, Z31
+
+// The Q4_K tile kernel's steps (kquants_amd64.s).
+
+// T4LEVELS unpacks 32-byte chunk c (sub-blocks 2c, 2c+1) of the two rows
+// into [row0 | row1] vectors of levels in sigma32 order. Z13 holds permQS.
+#define T4LEVELS(off, lo, hi) \
+	VMOVDQU off(SI), Y8 \
+	VINSERTI64X4 $1, off(R10), Z8, Z8 \
+	VPERMB Z8, Z13, Z8 \
+	VPANDD.BCST nib4<>(SB), Z8, lo \
+	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z8, hi
+
+// T4SCALES unpacks the scales and mins of the row at base into X9 =
+// [sc0..sc7, m0..m7].
+#define T4SCALES(base) \
+	VMOVDQU 4(base), X8 \
+	VPSHUFB q4ShufA<>(SB), X8, X9 \
+	VPSHUFB q4ShufB<>(SB), X8, X10 \
+	VPSRLW $4, X9, X11 \
+	VPSRLW $2, X10, X10 \
+	VPANDD q4MaskLo<>(SB), X9, X9 \
+	VPTERNLOGD $0xF8, q4MaskHi<>(SB), X11, X9 \
+	VPTERNLOGD $0xF8, q4MaskTop<>(SB), X10, X9
+
+// T4SPREAD makes the scale-word vector of sub-block j in the frame, from
+// the two rows' unpacked scales in Z12.
+#define T4SPREAD(j) \
+	VMOVDQU64 q4TScale<>+(64*j)(SB), Z11 \
+	VPERMB.Z Z12, Z11, K1, Z11 \
+	VMOVDQU64 Z11, (64*j)(SP)
+
+// T4SUB adds sub-block j's products for one token (activations at off) to
+// acc; T4FIRST sets acc instead. Even and odd sub-blocks go to two
+// accumulators (Z10, Z13) to halve the dependency chain.
+#define T4FIRST(off, L, j, acc) \
+	VBROADCASTI64X4 off(DX), Z8 \
+	VPMADDUBSW Z8, L, Z9 \
+	VPMADDWD (64*j)(SP), Z9, acc
+#define T4SUB(off, L, j, acc) \
+	VBROADCASTI64X4 off(DX), Z8 \
+	VPMADDUBSW Z8, L, Z9 \
+	VPDPWSSD (64*j)(SP), Z9, acc
+
+// T4TOKEN accumulates token t's super-block into S: for each row, its eight
+// lanes += (d*yd) * float(lane).
+#define T4TOKEN(t, S) \
+	T4FIRST(256*t, Z0, 0, Z10) \
+	T4FIRST(256*t+32, Z1, 1, Z13) \
+	T4SUB(256*t+64, Z2, 2, Z10) \
+	T4SUB(256*t+96, Z3, 3, Z13) \
+	T4SUB(256*t+128, Z4, 4, Z10) \
+	T4SUB(256*t+160, Z5, 5, Z13) \
+	T4SUB(256*t+192, Z6, 6, Z10) \
+	T4SUB(256*t+224, Z7, 7, Z13) \
+	VPADDD Z13, Z10, Z10 \
+	VCVTDQ2PS Z10, Z10 \
+	VMULPS.BCST (4352+4*t)(DX), Z12, Z11 \
+	VMULPS Z11, Z10, Z10 \
+	VADDPS Z10, S, S

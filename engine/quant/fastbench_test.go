@@ -57,3 +57,40 @@ func BenchmarkKernelRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKernelTile measures one thread multiplying a 2048x2048 weight
+// matrix with 64 tokens through a tiled fast path, in rows of 32 as the CPU
+// backend cuts them (MAC/s: multiply-accumulates).
+func BenchmarkKernelTile(b *testing.B) {
+	const cols, rows, ntok = 2048, 2048, 64
+	for _, typ := range []ggml.Type{ggml.Q4_0, ggml.Q5_0, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K} {
+		k := fastKernels[typ]
+		if k == nil || k.Tile == nil {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		w := randomWeights(rng, typ, rows, cols)
+		rb := len(w) / rows
+		x := make([]float32, ntok*cols)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		bs := k.TileActSize(cols)
+		act := make([]byte, ntok/TileTokens*bs)
+		for blk := range ntok / TileTokens {
+			k.TileQuantize(x[blk*TileTokens*cols:], cols, TileTokens, act[blk*bs:])
+		}
+		out := make([]float32, ntok*rows)
+		b.Run(typ.String()+"/"+k.Name, func(b *testing.B) {
+			cpu := startCPU()
+			for b.Loop() {
+				for r := 0; r < rows; r += 32 {
+					for blk := range ntok / TileTokens {
+						k.Tile(out[blk*TileTokens*rows+r:], rows, w[r*rb:], rb, 32, act[blk*bs:], cols, TileTokens)
+					}
+				}
+			}
+			cpu.report(b, cols*rows*ntok/1000)
+		})
+	}
+}

@@ -136,3 +136,43 @@ func k6Quantize(x []float32, dst []byte) {
 		clear(out[516:])
 	}
 }
+
+// k4t is the tiled layout for Q4_K weights: the activations of TileTokens
+// tokens together, per super-block
+//
+//	offset  size  field
+//	     0  4096  256 int8 quants of each token, sub-blocks in order, each
+//	              in sigma32 order
+//	  4096   256  for each pair of sub-blocks (2j, 2j+1), 16 int32 (one per
+//	              token): the low half the sum of sub-block 2j's quants, the
+//	              high half that of 2j+1 (what the mins multiply)
+//	  4352    64  float32 d of each token
+const k4tBlock = 4416
+
+func k4tSize(cols int) int { return cols / qkK * k4tBlock }
+
+func k4tQuantize(x []float32, cols, n int, dst []byte) {
+	dst = dst[:k4tSize(cols)]
+	clear(dst)
+	var blk [q8KTypeSize]byte
+	for t := range n {
+		for s := range cols / qkK {
+			quantizeQ8K(x[t*cols+s*qkK:t*cols+(s+1)*qkK], blk[:])
+			sb := dst[s*k4tBlock : (s+1)*k4tBlock]
+			qs, bsums := blk[4:4+qkK], blk[4+qkK:]
+			q := sb[256*t : 256*t+256]
+			for j := range 8 {
+				for p, v := range sigma32 {
+					q[32*j+p] = qs[32*j+v]
+				}
+			}
+			for jp := range 4 {
+				a := kBsum(bsums, 4*jp) + kBsum(bsums, 4*jp+1)
+				b := kBsum(bsums, 4*jp+2) + kBsum(bsums, 4*jp+3)
+				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t:], uint16(a))
+				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t+2:], uint16(b))
+			}
+			copy(sb[4352+4*t:4352+4*t+4], blk[0:4])
+		}
+	}
+}

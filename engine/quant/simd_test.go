@@ -126,3 +126,54 @@ func TestFastKernelsMatchScalar(t *testing.T) {
 		})
 	}
 }
+
+// TestFastTilesMatchScalar checks every tiled fast path against the scalar
+// kernel, bit for bit, for full and partial token blocks and an odd number
+// of rows.
+func TestFastTilesMatchScalar(t *testing.T) {
+	for typ, k := range fastKernels {
+		if k.Tile == nil {
+			continue
+		}
+		t.Run(fmt.Sprintf("%s/%s", typ, k.Name), func(t *testing.T) {
+			f, _ := Lookup(typ)
+			vf, _ := Lookup(f.VecDotType)
+			rng := rand.New(rand.NewPCG(uint64(typ), 2))
+			for _, cols := range fastCols(typ) {
+				const rows = 21
+				w := randomWeights(rng, typ, rows, cols)
+				rb := len(w) / rows
+				acts := randomActivations(rng, cols)
+				for _, n := range []int{1, 5, TileTokens} {
+					x := make([]float32, 0, n*cols)
+					for i := range n {
+						x = append(x, acts[i%len(acts)]...)
+					}
+					block := make([]byte, k.TileActSize(cols))
+					for i := range block {
+						block[i] = 0xAA
+					}
+					k.TileQuantize(x, cols, n, block)
+					const stride = rows + 3
+					got := make([]float32, n*stride)
+					k.Tile(got, stride, w, rb, rows, block, cols, n)
+					xq := make([]byte, rowBytes(t, f.VecDotType, cols))
+					for tok := range n {
+						vf.Quantize(x[tok*cols:(tok+1)*cols], xq)
+						for r := range rows {
+							want := f.VecDot(cols, w[r*rb:(r+1)*rb], xq)
+							if g := got[tok*stride+r]; math.Float32bits(g) != math.Float32bits(want) {
+								t.Fatalf("cols %d, %d tokens, token %d, row %d: tile %v, scalar %v", cols, n, tok, r, g, want)
+							}
+						}
+						for r := rows; r < stride; r++ {
+							if got[tok*stride+r] != 0 {
+								t.Fatalf("cols %d: wrote outside the rows (token %d, column %d)", cols, tok, r)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
