@@ -9,6 +9,7 @@ import (
 
 	"github.com/kiln-llm/kiln/engine/ggml"
 	"github.com/kiln-llm/kiln/engine/gguf"
+	"github.com/kiln-llm/kiln/engine/quant"
 	"github.com/kiln-llm/kiln/internal/golden"
 )
 
@@ -149,6 +150,52 @@ func TestGoldenPlans(t *testing.T) {
 			ft, _ := f.Uint("general.file_type")
 			if uint64(p.recipe.ftype) != ft {
 				t.Errorf("file type %d, golden %d", p.recipe.ftype, ft)
+			}
+		})
+	}
+}
+
+// Quantizing a file to the type it already has copies it: llama.cpp's
+// output is a fixed point of its own quantizer.
+func TestGoldenFixedPoint(t *testing.T) {
+	for _, typ := range []string{"F16", "BF16", "Q8_0", "Q4_K_M"} {
+		t.Run(typ, func(t *testing.T) {
+			name := "llama-" + lower(typ) + ".gguf"
+			got, raw, rep := quantizeFile(t, Options{Recipe: typ, Pure: typ != "Q4_K_M"}, "models", name)
+			sameFile(t, got, raw, "models", name)
+			for _, tr := range rep.Tensors {
+				if tr.From != tr.To || tr.Before != tr.After {
+					t.Errorf("%s: %v (%d bytes) became %v (%d bytes)", tr.Name, tr.From, tr.Before, tr.To, tr.After)
+				}
+			}
+		})
+	}
+}
+
+// An F16 or BF16 source is widened to F32 exactly, then quantized.
+func TestGoldenHalfSource(t *testing.T) {
+	for _, src := range []string{"llama-f16.gguf", "llama-bf16.gguf"} {
+		t.Run(src, func(t *testing.T) {
+			in, err := gguf.Open(golden.Path(t, "models", src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			got, _, _ := quantizeFile(t, Options{Recipe: "Q4_0"}, "models", src)
+			for _, name := range []string{"blk.1.ffn_down.weight", "token_embd.weight"} {
+				ti, _ := in.Tensor(name)
+				vals := make([]float32, ti.Elements())
+				if err := quant.DequantizeRow(ti.Type, in.TensorData(ti), vals); err != nil {
+					t.Fatal(err)
+				}
+				want := make([]byte, ti.Elements()/32*18)
+				if err := quant.QuantizeRow(ggml.Q4_0, vals, want); err != nil {
+					t.Fatal(err)
+				}
+				gt, _ := got.Tensor(name)
+				if gt.Type != ggml.Q4_0 || !bytes.Equal(got.TensorData(gt), want) {
+					t.Errorf("%s: %v, bytes equal %v; want Q4_0 of the widened values", name, gt.Type, bytes.Equal(got.TensorData(gt), want))
+				}
 			}
 		})
 	}
