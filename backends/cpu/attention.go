@@ -114,4 +114,3 @@ func softmaxInPlace(p []float32, live int, max float32) {
 		p[i] *= scale
 	}
 }
-
