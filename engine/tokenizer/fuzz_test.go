@@ -17,8 +17,9 @@ var fuzzVocabs = []string{"llama3-qwen2pre", "tiny-qwen-bpe", "llama-2-tiny-rand
 // that decoding gives the input back: for SentencePiece up to "▁" versus
 // space (invalid UTF-8 survives as byte tokens), and for BPE after
 // llama.cpp's UTF-8 clean-up (each invalid byte becomes U+FFFD). It also checks that the
-// streaming Decoder emits only valid UTF-8 that adds up to the text, and
-// that addSpecial only adds BOS/EOS.
+// streaming Decoder emits only valid UTF-8 that adds up to the text, that
+// addSpecial only adds BOS/EOS, and that cutting long BPE fragments after
+// newlines changes nothing.
 //
 //	go test -run XXX -fuzz FuzzRoundTrip -fuzztime 5m ./engine/tokenizer/
 func FuzzRoundTrip(f *testing.F) {
@@ -58,6 +59,18 @@ func checkRoundTrip(t *testing.T, name string, tk *Tokenizer, s string) {
 	}
 	if got != want {
 		t.Fatalf("%s: %q encodes to %v, which decodes to %q", name, s, ids, got)
+	}
+	if tk.kind == kindBPE {
+		// Cutting after every newline the pre-tokenizer allows must not
+		// change an id (the fuzz function runs one input at a time, so the
+		// global is not raced).
+		old := bpeChunk
+		bpeChunk = 1
+		chunked := tk.Encode(s, false, false)
+		bpeChunk = old
+		if !slices.Equal(chunked, ids) {
+			t.Fatalf("%s: %q: chunked encoding %v differs from %v", name, s, chunked, ids)
+		}
 	}
 	with := tk.Encode(s, true, false)
 	if tk.addBOS {
