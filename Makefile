@@ -81,9 +81,12 @@ $(BENCH_DIR)/%.gguf: | $(SYNTH)
 	$(SYNTH) --preset $(patsubst %-$(lastword $(subst -, ,$*)),%,$*) --quantize $(lastword $(subst -, ,$*)) \
 		$(if $(and $(BENCH_VOCAB),$(filter llama%,$*)),--vocab-from $(BENCH_VOCAB)) -o $@
 
+# Under CI=true the suite also installs qemu-user for the arm64 artifact
+# tests and runs the real npm clients (openai, ollama) against --serve.
 test: $(if $(filter true,$(CI)),qemu)
 	$(GO) vet ./...
 	$(GO) test ./...
+	$(if $(filter true,$(CI)),KILN_NPM_TESTS=1 $(GO) test ./api -run TestNPMClients -count=1)
 
 clean:
 	rm -rf $(BIN) tolstoy.bin $(STUBS_DIR)/*.zst
