@@ -18,6 +18,7 @@ func init() {
 		return
 	}
 	fastLevel = "avx512-vnni"
+	vecConversion = true
 	for _, k := range []*MatKernel{
 		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,

@@ -66,6 +66,42 @@ var sigma32 = func() (p [32]int) {
 	return p
 }()
 
+// q8KSigma quantizes one 256-value block as quantizeQ8K into a Q8_K block
+// whose quants are in sigma32 order within each group of 32. With pairs
+// non-nil it also sets pairs[i] = 32*(q[2i]+q[2i+1]) of the reordered
+// quants. Where vecConversion is set the vector form (quantQ8KVec) runs; it
+// may decline a block (non-finite values), which the portable code then
+// does.
+func q8KSigma(x []float32, out *[q8KTypeSize]byte, pairs *[128]int16) {
+	x = x[:qkK]
+	if vecConversion {
+		var p *int16
+		if pairs != nil {
+			p = &pairs[0]
+		}
+		if quantQ8KVec(&x[0], &out[0], p) {
+			return
+		}
+	}
+	var blk [q8KTypeSize]byte
+	quantizeQ8K(x, blk[:])
+	copy(out[:4], blk[:4])
+	copy(out[4+qkK:], blk[4+qkK:])
+	for g := range 8 {
+		for p, v := range sigma32 {
+			out[4+32*g+p] = blk[4+32*g+v]
+		}
+	}
+	if pairs != nil {
+		for i := range pairs {
+			pairs[i] = 32 * (int16(int8(out[4+2*i])) + int16(int8(out[5+2*i])))
+		}
+	}
+}
+
+// vecConversion says the CPU runs the vector activation conversions.
+var vecConversion bool
+
 // k4 is the layout for Q4_K and Q5_K weights (activations Q8_K), per
 // 256-value super-block:
 //
@@ -85,13 +121,11 @@ func k4Size(cols int) int { return cols / qkK * k4Block }
 func k4Quantize(x []float32, dst []byte) {
 	var blk [q8KTypeSize]byte
 	for i := range len(x) / qkK {
-		quantizeQ8K(x[i*qkK:(i+1)*qkK], blk[:])
+		q8KSigma(x[i*qkK:(i+1)*qkK], &blk, nil)
 		out := dst[i*k4Block : (i+1)*k4Block]
 		qs := blk[4 : 4+qkK]
 		for s, sb := range k4SubOrder {
-			for p, v := range sigma32 {
-				out[32*s+p] = qs[32*sb+v]
-			}
+			copy(out[32*s:32*s+32], qs[32*sb:32*sb+32])
 		}
 		copy(out[256:288], blk[4+qkK:])
 		copy(out[288:292], blk[0:4])
@@ -115,22 +149,16 @@ const k6Block = 576
 func k6Size(cols int) int { return cols / qkK * k6Block }
 
 func k6Quantize(x []float32, dst []byte) {
-	var blk [q8KTypeSize]byte
+	var (
+		blk   [q8KTypeSize]byte
+		pairs [128]int16
+	)
 	for i := range len(x) / qkK {
-		quantizeQ8K(x[i*qkK:(i+1)*qkK], blk[:])
+		q8KSigma(x[i*qkK:(i+1)*qkK], &blk, &pairs)
 		out := dst[i*k6Block : (i+1)*k6Block]
-		qs := blk[4 : 4+qkK]
-		for g := range 8 {
-			y := qs[32*g : 32*g+32]
-			for p, v := range sigma32 {
-				out[32*g+p] = y[v]
-			}
-			for k := range 8 {
-				a := 32 * (int16(int8(y[k])) + int16(int8(y[k+8])))
-				b := 32 * (int16(int8(y[k+16])) + int16(int8(y[k+24])))
-				binary.LittleEndian.PutUint16(out[256+32*g+4*k:], uint16(a))
-				binary.LittleEndian.PutUint16(out[256+32*g+4*k+2:], uint16(b))
-			}
+		copy(out[:256], blk[4:4+qkK])
+		for j, p := range pairs {
+			binary.LittleEndian.PutUint16(out[256+2*j:], uint16(p))
 		}
 		copy(out[512:516], blk[0:4])
 		clear(out[516:])
@@ -157,15 +185,10 @@ func k4tQuantize(x []float32, cols, n int, dst []byte) {
 	var blk [q8KTypeSize]byte
 	for t := range n {
 		for s := range cols / qkK {
-			quantizeQ8K(x[t*cols+s*qkK:t*cols+(s+1)*qkK], blk[:])
+			q8KSigma(x[t*cols+s*qkK:t*cols+(s+1)*qkK], &blk, nil)
 			sb := dst[s*k4tBlock : (s+1)*k4tBlock]
 			qs, bsums := blk[4:4+qkK], blk[4+qkK:]
-			q := sb[256*t : 256*t+256]
-			for j := range 8 {
-				for p, v := range sigma32 {
-					q[32*j+p] = qs[32*j+v]
-				}
-			}
+			copy(sb[256*t:256*t+256], qs)
 			for jp := range 4 {
 				a := kBsum(bsums, 4*jp) + kBsum(bsums, 4*jp+1)
 				b := kBsum(bsums, 4*jp+2) + kBsum(bsums, 4*jp+3)

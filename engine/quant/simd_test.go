@@ -177,3 +177,42 @@ func TestFastTilesMatchScalar(t *testing.T) {
 		})
 	}
 }
+
+// TestActivationConversionVecMatchesScalar checks the vector activation
+// conversions against the portable ones, byte for byte, on blocks that
+// include zeros, ties for the largest magnitude, denormals, infinities and
+// NaN (which the vector code hands back to the portable one).
+func TestActivationConversionVecMatchesScalar(t *testing.T) {
+	if !vecConversion {
+		t.Skip("no vector conversion on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	special := []float32{0, 1e-40, -1e-40, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3, -3}
+	for trial := range 2000 {
+		x := make([]float32, qkK)
+		for i := range x {
+			switch {
+			case trial%7 == 0:
+				x[i] = special[rng.IntN(len(special))]
+			case trial%7 == 1:
+				x[i] = 0
+			case trial%7 == 2:
+				x[i] = float32(rng.IntN(5) - 2)
+			default:
+				x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(60)-30)))
+			}
+		}
+		if trial%7 == 3 {
+			x[rng.IntN(qkK)] = float32(math.NaN())
+		}
+		var got, want [q8KTypeSize]byte
+		var gotP, wantP [128]int16
+		q8KSigma(x, &got, &gotP)
+		vecConversion = false
+		q8KSigma(x, &want, &wantP)
+		vecConversion = true
+		if got != want || gotP != wantP {
+			t.Fatalf("trial %d: vector and portable Q8_K conversions differ", trial)
+		}
+	}
+}
