@@ -10,9 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/jedib0t/go-pretty/v6/progress"
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/urfave/cli/v2"
 
@@ -92,15 +90,15 @@ func bundle(c *cli.Context) error {
 	defer rmStub()
 	out = artifactName(out, target)
 	var r io.Reader = bytes.NewReader(g.Bytes())
-	var pw progress.Writer
+	var bar *human.Bar
 	if !c.Bool("quiet") && size > 64<<20 {
-		pw, r = withProgress(r, size, filepath.Base(out))
+		bar = human.NewBar("bundling "+filepath.Base(out), size, human.UnitsBytes)
+		r = &countingReader{r: r, bar: bar}
 	}
 	secs.GGUF = r
 	err = pack.WriteFile(out, stub, secs)
-	if pw != nil {
-		time.Sleep(150 * time.Millisecond) // let the bar draw its last state
-		pw.Stop()
+	if bar != nil {
+		bar.Stop(err == nil)
 	}
 	if err != nil {
 		return err
@@ -154,29 +152,15 @@ func fileRecord(role, path string, data []byte) pack.SourceFile {
 	return pack.SourceFile{Role: role, Name: filepath.Base(path), Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 }
 
-// withProgress wraps r so that a go-pretty progress bar follows the copy.
-func withProgress(r io.Reader, size int64, label string) (progress.Writer, io.Reader) {
-	pw := progress.NewWriter()
-	pw.SetOutputWriter(os.Stderr)
-	pw.SetUpdateFrequency(100 * time.Millisecond)
-	pw.Style().Visibility.ETA = true
-	tr := &progress.Tracker{Message: "bundling " + label, Total: size, Units: progress.UnitsBytes}
-	pw.AppendTracker(tr)
-	go pw.Render()
-	return pw, &countingReader{r: r, tr: tr}
-}
-
+// countingReader moves a progress bar as the GGUF is copied.
 type countingReader struct {
-	r  io.Reader
-	tr *progress.Tracker
+	r   io.Reader
+	bar *human.Bar
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.tr.Increment(int64(n))
-	if err == io.EOF {
-		c.tr.MarkAsDone()
-	}
+	c.bar.Add(int64(n))
 	return n, err
 }
 
@@ -230,7 +214,7 @@ func fileType(g *gguf.File, main ggml.Type) string {
 var fileTypeNames = map[uint64]string{
 	0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1",
 	10: "Q2_K", 11: "Q3_K_S", 12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M",
-	16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 32: "BF16",
+	16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 25: "IQ4_NL", 32: "BF16",
 }
 
 // maxModelfile bounds what bundle reads as a Modelfile: real ones are a few

@@ -8,9 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/jedib0t/go-pretty/v6/progress"
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
 	"github.com/urfave/cli/v2"
@@ -185,15 +183,10 @@ func writeQuantized(c *cli.Context, g *gguf.File, dst, recipe string, tmpPaths *
 		return nil, err
 	}
 	o := quantize.Options{Recipe: recipe, Pure: c.Bool("pure")}
-	var pw progress.Writer
 	if !c.Bool("quiet") {
-		var tr *progress.Tracker
-		pw, tr = newBar("quantizing to "+strings.ToUpper(recipe), progress.UnitsBytes)
-		o.Progress = func(done, total int64) {
-			tr.UpdateTotal(total)
-			tr.SetValue(done)
-		}
-		defer stopBar(pw, tr)
+		bar := human.NewBar("quantizing to "+strings.ToUpper(recipe), 0, human.UnitsBytes)
+		o.Progress = bar.Set
+		defer func() { bar.Stop(err == nil) }()
 	}
 	rep, err := quantize.File(g, tmp, o)
 	if err == nil {
@@ -210,24 +203,6 @@ func writeQuantized(c *cli.Context, g *gguf.File, dst, recipe string, tmpPaths *
 		return nil, err
 	}
 	return rep, nil
-}
-
-// newBar starts a go-pretty progress bar on stderr.
-func newBar(msg string, units progress.Units) (progress.Writer, *progress.Tracker) {
-	pw := progress.NewWriter()
-	pw.SetOutputWriter(os.Stderr)
-	pw.SetUpdateFrequency(100 * time.Millisecond)
-	pw.Style().Visibility.ETA = true
-	tr := &progress.Tracker{Message: msg, Units: units}
-	pw.AppendTracker(tr)
-	go pw.Render()
-	return pw, tr
-}
-
-func stopBar(pw progress.Writer, tr *progress.Tracker) {
-	tr.MarkAsDone()
-	time.Sleep(150 * time.Millisecond) // let the bar draw its last state
-	pw.Stop()
 }
 
 // printReport prints what the quantization made: bytes per tensor type.
@@ -316,10 +291,9 @@ func perplexityOf(c *cli.Context, path, text string) (float64, int, int, int64, 
 	chunk := min(c.Int("ppl-chunk"), e.Context)
 	var progressFn func(done, total int)
 	if !c.Bool("quiet") {
-		pw, tr := newBar("perplexity of "+filepath.Base(path), progress.UnitsDefault)
-		tr.UpdateTotal(int64(len(ids)))
-		progressFn = func(done, _ int) { tr.SetValue(int64(done)) }
-		defer stopBar(pw, tr)
+		bar := human.NewBar("perplexity of "+filepath.Base(path), int64(len(ids)), human.UnitsCount)
+		progressFn = func(done, total int) { bar.Set(int64(done), int64(total)) }
+		defer func() { bar.Stop(err == nil) }()
 	}
 	ppl, err := e.Perplexity(ids, bos, chunk, progressFn)
 	return ppl, len(ids), chunk, int64(len(g.Bytes())), err

@@ -5,10 +5,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/jedib0t/go-pretty/v6/progress"
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-llm/kiln/engine"
+	"github.com/kiln-llm/kiln/internal/human"
 )
 
 // perplexity prints the model's perplexity on a text file, scored in chunks
@@ -30,22 +30,10 @@ func perplexity(c *cli.Context, src *source, path string) error {
 	}
 	chunk := min(c.Int("ppl-chunk"), e.Context)
 
-	pw := progress.NewWriter()
-	pw.SetOutputWriter(os.Stderr)
-	pw.SetUpdateFrequency(100 * time.Millisecond)
-	pw.Style().Visibility.ETA = true
-	tr := &progress.Tracker{Message: fmt.Sprintf("perplexity of %d tokens", len(ids)), Total: int64(len(ids)), Units: progress.UnitsDefault}
-	pw.AppendTracker(tr)
-	go pw.Render()
+	bar := human.NewBar(fmt.Sprintf("perplexity of %d tokens", len(ids)), int64(len(ids)), human.UnitsCount)
 	start := time.Now()
-	ppl, err := e.Perplexity(ids, bos, chunk, func(done, _ int) { tr.SetValue(int64(done)) })
-	if err == nil {
-		tr.MarkAsDone()
-	} else {
-		tr.MarkAsErrored()
-	}
-	time.Sleep(150 * time.Millisecond)
-	pw.Stop()
+	ppl, err := e.Perplexity(ids, bos, chunk, func(done, total int) { bar.Set(int64(done), int64(total)) })
+	bar.Stop(err == nil)
 	if err != nil {
 		return err
 	}
