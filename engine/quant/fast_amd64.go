@@ -23,7 +23,8 @@ func init() {
 		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,
 			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q4KTileRowsAVX512},
-		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512},
+		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512,
+			TileActSize: k6tSize, TileQuantize: k6tQuantize, Tile: q6KTileRowsAVX512},
 	} {
 		k.Name = fastLevel
 		fastKernels[k.Type] = k
@@ -85,5 +86,20 @@ func q4KTileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows in
 	_ = out[(n-1)*outStride+rows-1]
 	for r := 0; r < rows; r += 2 {
 		q4KTileAVX512(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nsb, min(2, rows-r), n)
+	}
+}
+
+//go:noescape
+func q6KTileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb, rows, ntok int)
+
+func q6KTileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(rows, w, rowBytes, nsb*q6KTypeSize, act, k6tSize(cols))
+	_ = out[(n-1)*outStride+rows-1]
+	for r := 0; r < rows; r += 2 {
+		q6KTileAVX512(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nsb, min(2, rows-r), n)
 	}
 }

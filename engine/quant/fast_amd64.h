@@ -172,3 +172,72 @@
 	VMULPS.BCST (4352+4*t)(DX), Z12, Z11 \
 	VMULPS Z11, Z10, Z10 \
 	VADDPS Z10, S, S
+
+// The Q6_K tile kernel's steps (kquants_amd64.s).
+
+// T6HALF unpacks groups 4h..4h+3 of the two rows (ql at qlo, qh at qho)
+// into [row0 | row1] vectors of signed levels q-32 in sigma32 order. Z13
+// holds permQS.
+#define T6HALF(qlo, qhi, qho, L0, L1, L2, L3) \
+	VMOVDQU qlo(SI), Y8 \
+	VINSERTI64X4 $1, qlo(R10), Z8, Z8 \
+	VPERMB Z8, Z13, Z8 \
+	VMOVDQU qhi(SI), Y9 \
+	VINSERTI64X4 $1, qhi(R10), Z9, Z9 \
+	VPERMB Z9, Z13, Z9 \
+	VMOVDQU qho(SI), Y10 \
+	VINSERTI64X4 $1, qho(R10), Z10, Z10 \
+	VPERMB Z10, Z13, Z10 \
+	VGF2P8AFFINEQB.BCST $0, q6M01<>(SB), Z10, L0 \
+	VPTERNLOGD.BCST $0xF8, nib4<>(SB), Z8, L0 \
+	VGF2P8AFFINEQB.BCST $0, q6M23<>(SB), Z10, L1 \
+	VPTERNLOGD.BCST $0xF8, nib4<>(SB), Z9, L1 \
+	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z8, L2 \
+	VGF2P8AFFINEQB.BCST $0, q6M45<>(SB), Z10, Z11 \
+	VPORD Z11, L2, L2 \
+	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z9, L3 \
+	VGF2P8AFFINEQB.BCST $0, q6M67<>(SB), Z10, Z11 \
+	VPORD Z11, L3, L3 \
+	VPSUBB bytes20<>(SB), L0, L0 \
+	VPSUBB bytes20<>(SB), L1, L1 \
+	VPSUBB bytes20<>(SB), L2, L2 \
+	VPSUBB bytes20<>(SB), L3, L3
+
+// T6SPREAD makes the scale-pair vector of group g in the frame from the
+// two rows' scales widened in Z15.
+#define T6SPREAD(g) \
+	VMOVDQU64 q6TIdx<>+(64*g)(SB), Z9 \
+	VPERMD Z15, Z9, Z9 \
+	VMOVDQU64 Z9, (64*g)(SP)
+
+// T6CORR adds group g's share of the offset correction: the activations
+// are stored +128 (unsigned), so each product carries 128 * the levels.
+#define T6CORR(L, g) \
+	VPMADDUBSW L, Z15, Z9 \
+	VPDPWSSD (64*g)(SP), Z9, Z14
+
+#define T6FIRST(off, L, j, acc) \
+	VBROADCASTI64X4 off(DX), Z8 \
+	VPMADDUBSW L, Z8, Z9 \
+	VPMADDWD (64*j)(SP), Z9, acc
+#define T6SUB(off, L, j, acc) \
+	VBROADCASTI64X4 off(DX), Z8 \
+	VPMADDUBSW L, Z8, Z9 \
+	VPDPWSSD (64*j)(SP), Z9, acc
+
+// T6TOKEN accumulates token t's super-block into S.
+#define T6TOKEN(t, S) \
+	T6FIRST(256*t, Z0, 0, Z10) \
+	T6FIRST(256*t+32, Z1, 1, Z11) \
+	T6SUB(256*t+64, Z2, 2, Z10) \
+	T6SUB(256*t+96, Z3, 3, Z11) \
+	T6SUB(256*t+128, Z4, 4, Z10) \
+	T6SUB(256*t+160, Z5, 5, Z11) \
+	T6SUB(256*t+192, Z6, 6, Z10) \
+	T6SUB(256*t+224, Z7, 7, Z11) \
+	VPADDD Z11, Z10, Z10 \
+	VPSUBD Z14, Z10, Z10 \
+	VCVTDQ2PS Z10, Z10 \
+	VMULPS.BCST (4096+4*t)(DX), Z12, Z11 \
+	VMULPS Z11, Z10, Z10 \
+	VADDPS Z10, S, S

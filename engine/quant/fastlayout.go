@@ -199,3 +199,39 @@ func k4tQuantize(x []float32, cols, n int, dst []byte) {
 		}
 	}
 }
+
+// k6t is the tiled layout for Q6_K weights, per super-block:
+//
+//	offset  size  field
+//	     0  4096  256 quants of each token, +128 (unsigned), groups of 32
+//	              in order, each in sigma32 order
+//	  4096    64  float32 d of each token
+const k6tBlock = 4160
+
+func k6tSize(cols int) int { return cols / qkK * k6tBlock }
+
+func k6tQuantize(x []float32, cols, n int, dst []byte) {
+	dst = dst[:k6tSize(cols)]
+	clear(dst)
+	var blk [q8KTypeSize]byte
+	for t := range n {
+		for s := range cols / qkK {
+			q8KSigma(x[t*cols+s*qkK:t*cols+(s+1)*qkK], &blk, nil)
+			sb := dst[s*k6tBlock : (s+1)*k6tBlock]
+			q := sb[256*t : 256*t+256]
+			for i, b := range blk[4 : 4+qkK] {
+				q[i] = b ^ 0x80
+			}
+			copy(sb[4096+4*t:4096+4*t+4], blk[0:4])
+		}
+	}
+	// Absent tokens must look like zero activations: quants of 0 are 128.
+	for s := range cols / qkK {
+		for t := n; t < TileTokens; t++ {
+			q := dst[s*k6tBlock+256*t : s*k6tBlock+256*t+256]
+			for i := range q {
+				q[i] = 0x80
+			}
+		}
+	}
+}
