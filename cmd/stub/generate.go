@@ -22,11 +22,11 @@ import (
 // generate answers one prompt. Text from -p (or stdin when it is not a
 // terminal) goes through the chat template like a chat message; with no
 // prompt on a terminal it opens the interactive chat. --raw, --prompt-ids,
-// --print-ids and --logits-out work at the token level instead: the
+// --print-ids, --logits-out and --ignore-eos work at the token level instead: the
 // prompt is completed as plain text and no stop strings apply, which is
 // what comparisons with llama.cpp need.
 func generate(c *cli.Context, src *source) error {
-	tokenLevel := c.Bool("raw") || c.IsSet("prompt-ids") || c.Bool("print-ids") || c.IsSet("logits-out")
+	tokenLevel := c.Bool("raw") || c.IsSet("prompt-ids") || c.Bool("print-ids") || c.IsSet("logits-out") || c.Bool("ignore-eos")
 	if !tokenLevel {
 		text := c.String("prompt")
 		if !c.IsSet("prompt") {
@@ -61,6 +61,7 @@ func generate(c *cli.Context, src *source) error {
 		}
 	}
 	params := set.params
+	params.IgnoreEOS = c.Bool("ignore-eos")
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

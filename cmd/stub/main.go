@@ -47,6 +47,7 @@ func flags() []cli.Flag {
 		&cli.IntFlag{Name: "ctx", Aliases: []string{"c"}, Usage: "context length in tokens (default: the model's, at most 4096)"},
 		&cli.IntFlag{Name: "threads", Aliases: []string{"t"}, Usage: "worker threads (default: one per core)"},
 		&cli.StringFlag{Name: "prompt-ids", Usage: "feed these comma-separated token `IDS` instead of text (implies --raw)"},
+		&cli.BoolFlag{Name: "ignore-eos", Usage: "keep generating past end-of-text tokens (as llama.cpp's goldens and benchmarks do; implies --raw)"},
 		&cli.BoolFlag{Name: "print-ids", Usage: "print the generated token ids as one JSON array instead of text"},
 		&cli.StringFlag{Name: "logits-out", Usage: "write the logits of every prompt position to `FILE` (little-endian float32, [positions][vocab])"},
 		&cli.BoolFlag{Name: "stats", Usage: "print prompt and generation timings to stderr"},
