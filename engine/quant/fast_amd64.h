@@ -137,38 +137,42 @@
 	VPTERNLOGD $0xF8, q4MaskHi<>(SB), X11, X9 \
 	VPTERNLOGD $0xF8, q4MaskTop<>(SB), X10, X9
 
-// T4SPREAD makes the scale-word vector of sub-block j in the frame, from
-// the two rows' unpacked scales in Z12.
-#define T4SPREAD(j) \
-	VMOVDQU64 q4TScale<>+(64*j)(SB), Z11 \
+// T4SPREAD makes the scale-pair vector of sub-blocks (2p, 2p+1) in the
+// frame, from the two rows' unpacked scales in Z12.
+#define T4SPREAD(p) \
+	VMOVDQU64 q4TPair<>+(64*p)(SB), Z11 \
 	VPERMB.Z Z12, Z11, K1, Z11 \
-	VMOVDQU64 Z11, (64*j)(SP)
+	VMOVDQU64 Z11, (64*p)(SP)
 
-// T4SUB adds sub-block j's products for one token (activations at off) to
-// acc; T4FIRST sets acc instead. Even and odd sub-blocks go to two
-// accumulators (Z10, Z13) to halve the dependency chain.
-#define T4FIRST(off, L, j, acc) \
+// T4PAIR adds the products of sub-blocks (2p, 2p+1) for one token
+// (activations at off) to acc (T4PAIR0 sets it). Each VPDPBUSD sums four
+// products of one lane class; the two sub-blocks' sums (below 2^15) are
+// packed as the two words of each dword so that one VPDPWSSD applies both
+// scales.
+#define T4DOT(off, La, Lb) \
 	VBROADCASTI64X4 off(DX), Z8 \
-	VPMADDUBSW Z8, L, Z9 \
-	VPMADDWD (64*j)(SP), Z9, acc
-#define T4SUB(off, L, j, acc) \
-	VBROADCASTI64X4 off(DX), Z8 \
-	VPMADDUBSW Z8, L, Z9 \
-	VPDPWSSD (64*j)(SP), Z9, acc
+	VBROADCASTI64X4 (off+32)(DX), Z9 \
+	VPXORD Z10, Z10, Z10 \
+	VPXORD Z11, Z11, Z11 \
+	VPDPBUSD Z8, La, Z10 \
+	VPDPBUSD Z9, Lb, Z11 \
+	VPSLLD $16, Z11, Z11 \
+	VPBLENDMW Z11, Z10, K3, Z10
+#define T4PAIR0(off, La, Lb) \
+	T4DOT(off, La, Lb) \
+	VPMADDWD 0(SP), Z10, Z13
+#define T4PAIR(off, La, Lb, p) \
+	T4DOT(off, La, Lb) \
+	VPDPWSSD (64*p)(SP), Z10, Z13
 
 // T4TOKEN accumulates token t's super-block into S: for each row, its eight
 // lanes += (d*yd) * float(lane).
 #define T4TOKEN(t, S) \
-	T4FIRST(256*t, Z0, 0, Z10) \
-	T4FIRST(256*t+32, Z1, 1, Z13) \
-	T4SUB(256*t+64, Z2, 2, Z10) \
-	T4SUB(256*t+96, Z3, 3, Z13) \
-	T4SUB(256*t+128, Z4, 4, Z10) \
-	T4SUB(256*t+160, Z5, 5, Z13) \
-	T4SUB(256*t+192, Z6, 6, Z10) \
-	T4SUB(256*t+224, Z7, 7, Z13) \
-	VPADDD Z13, Z10, Z10 \
-	VCVTDQ2PS Z10, Z10 \
+	T4PAIR0(256*t, Z0, Z1) \
+	T4PAIR(256*t+64, Z2, Z3, 1) \
+	T4PAIR(256*t+128, Z4, Z5, 2) \
+	T4PAIR(256*t+192, Z6, Z7, 3) \
+	VCVTDQ2PS Z13, Z10 \
 	VMULPS.BCST (4352+4*t)(DX), Z12, Z11 \
 	VMULPS Z11, Z10, Z10 \
 	VADDPS Z10, S, S
