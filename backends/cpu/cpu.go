@@ -124,7 +124,7 @@ func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
 // tileRows is how many weight rows a thread takes at a time in a tiled
 // product: each block of converted activations is used by all of them while
 // it is in the first-level cache.
-const tileRows = 32
+const tileRows = 128
 
 // matMulTiled is MatMul through a kernel's tiled form: the activations are
 // converted in blocks of quant.TileTokens tokens, and each thread multiplies

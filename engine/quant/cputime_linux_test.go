@@ -26,9 +26,14 @@ func startCPU() cpuClock {
 
 // report adds the throughput per CPU-second as a metric.
 func (c cpuClock) report(b *testing.B, bytes int) {
+	c.reportUnit(b, float64(bytes)/1e6, "MB/cpu-s")
+}
+
+// reportUnit adds work per op (in unit) per CPU-second as a metric.
+func (c cpuClock) reportUnit(b *testing.B, work float64, unit string) {
 	d := threadCPU() - c.start
 	runtime.UnlockOSThread()
 	if d > 0 {
-		b.ReportMetric(float64(bytes)*float64(b.N)/d.Seconds()/1e6, "cpuMB/s")
+		b.ReportMetric(work*float64(b.N)/d.Seconds(), unit)
 	}
 }

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -58,39 +59,43 @@ func BenchmarkKernelRows(b *testing.B) {
 	}
 }
 
-// BenchmarkKernelTile measures one thread multiplying a 2048x2048 weight
-// matrix with 64 tokens through a tiled fast path, in rows of 32 as the CPU
-// backend cuts them (MAC/s: multiply-accumulates).
+// BenchmarkKernelTile measures one thread multiplying weight matrices of
+// the 1B models' shapes with a 512-token prompt through a tiled fast path,
+// as the CPU backend cuts the work (128 rows at a time, every token block
+// for each); the metric is giga multiply-accumulates per CPU second.
 func BenchmarkKernelTile(b *testing.B) {
-	const cols, rows, ntok = 2048, 2048, 64
+	const ntok, chunk = 512, 128
 	for _, typ := range []ggml.Type{ggml.Q4_0, ggml.Q5_0, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K} {
 		k := fastKernels[typ]
 		if k == nil || k.Tile == nil {
 			continue
 		}
-		rng := rand.New(rand.NewPCG(1, 2))
-		w := randomWeights(rng, typ, rows, cols)
-		rb := len(w) / rows
-		x := make([]float32, ntok*cols)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		bs := k.TileActSize(cols)
-		act := make([]byte, ntok/TileTokens*bs)
-		for blk := range ntok / TileTokens {
-			k.TileQuantize(x[blk*TileTokens*cols:], cols, TileTokens, act[blk*bs:])
-		}
-		out := make([]float32, ntok*rows)
-		b.Run(typ.String()+"/"+k.Name, func(b *testing.B) {
-			cpu := startCPU()
-			for b.Loop() {
-				for r := 0; r < rows; r += 32 {
-					for blk := range ntok / TileTokens {
-						k.Tile(out[blk*TileTokens*rows+r:], rows, w[r*rb:], rb, 32, act[blk*bs:], cols, TileTokens)
+		for _, shape := range [][2]int{{2048, 2048}, {2048, 8192}} {
+			rows, cols := shape[0], shape[1]
+			rng := rand.New(rand.NewPCG(1, 2))
+			w := randomWeights(rng, typ, rows, cols)
+			rb := len(w) / rows
+			x := make([]float32, ntok*cols)
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+			bs := k.TileActSize(cols)
+			act := make([]byte, ntok/TileTokens*bs)
+			for blk := range ntok / TileTokens {
+				k.TileQuantize(x[blk*TileTokens*cols:], cols, TileTokens, act[blk*bs:])
+			}
+			out := make([]float32, ntok*rows)
+			b.Run(fmt.Sprintf("%s/%s/%dx%d", typ, k.Name, rows, cols), func(b *testing.B) {
+				cpu := startCPU()
+				for b.Loop() {
+					for r := 0; r < rows; r += chunk {
+						for blk := range ntok / TileTokens {
+							k.Tile(out[blk*TileTokens*rows+r:], rows, w[r*rb:], rb, chunk, act[blk*bs:], cols, TileTokens)
+						}
 					}
 				}
-			}
-			cpu.report(b, cols*rows*ntok/1000)
-		})
+				cpu.reportUnit(b, float64(cols*rows*ntok)/1e9, "GMAC/cpu-s")
+			})
+		}
 	}
 }
