@@ -20,7 +20,8 @@ func init() {
 	fastLevel = "avx512-vnni"
 	vecConversion = true
 	for _, k := range []*MatKernel{
-		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512},
+		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512,
+			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q8_0TileRowsAVX512},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,
 			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q4KTileRowsAVX512},
 		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512,
@@ -101,5 +102,20 @@ func q6KTileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows in
 	_ = out[(n-1)*outStride+rows-1]
 	for r := 0; r < rows; r += 2 {
 		q6KTileAVX512(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nsb, min(2, rows-r), n)
+	}
+}
+
+//go:noescape
+func q8_0TileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
+
+func q8_0TileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	nb := cols / legacyBlock
+	checkRows(rows, w, rowBytes, nb*sizeQ8_0, act, q80tSize(cols))
+	_ = out[(n-1)*outStride+rows-1]
+	for r := 0; r < rows; r += 8 {
+		q8_0TileAVX512(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nb, min(8, rows-r), n)
 	}
 }

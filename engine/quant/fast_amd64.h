@@ -245,3 +245,44 @@
 	VMULPS.BCST (4096+4*t)(DX), Z12, Z11 \
 	VMULPS Z11, Z10, Z10 \
 	VADDPS Z10, S, S
+
+// The Q8_0 tile kernel's step (legacy_amd64.s): one weight row's block
+// (row pointer P) against the block's 16 tokens (Z16..Z23: the quants +128,
+// four per token per vector; Z25: the tokens' scales), integer sums in Za,
+// the float sum of the blocks so far in Zs. The +128 comes off as
+// 128*sum(w), made with the same VPDPBUSD against Z24 (all 0x80).
+#define Q80ROW(P, Za, Zs) \
+	VPXORD Za, Za, Za \
+	VPDPBUSD.BCST 2(P), Z16, Za \
+	VPDPBUSD.BCST 6(P), Z17, Za \
+	VPDPBUSD.BCST 10(P), Z18, Za \
+	VPDPBUSD.BCST 14(P), Z19, Za \
+	VPDPBUSD.BCST 18(P), Z20, Za \
+	VPDPBUSD.BCST 22(P), Z21, Za \
+	VPDPBUSD.BCST 26(P), Z22, Za \
+	VPDPBUSD.BCST 30(P), Z23, Za \
+	VMOVDQU8 2(P), Y26 \
+	VPXORD Y27, Y27, Y27 \
+	VPDPBUSD Y26, Y24, Y27 \
+	VEXTRACTI32X4 $1, Y27, X28 \
+	VPADDD X28, X27, X27 \
+	VPSHUFD $0x4E, X27, X28 \
+	VPADDD X28, X27, X27 \
+	VPSHUFD $0xB1, X27, X28 \
+	VPADDD X28, X27, X27 \
+	VPBROADCASTD X27, Z27 \
+	VPSUBD Z27, Za, Za \
+	VPBROADCASTW 0(P), Y28 \
+	VCVTPH2PS Y28, Z28 \
+	VMULPS Z25, Z28, Z28 \
+	VCVTDQ2PS Za, Za \
+	VMULPS Z28, Za, Za \
+	VADDPS Za, Zs, Zs
+
+// Q80STORE scatters row r's 16 sums (Zs) to out[t*outStride + r], for the
+// tokens in K2's copy AX, if the row exists (r < rows in CX).
+#define Q80STORE(r, Zs) \
+	CMPQ CX, $r \
+	JLE  q80tstored \
+	KMOVW AX, K2 \
+	VSCATTERDPS Zs, K2, (4*r)(DI)(Z29*4)

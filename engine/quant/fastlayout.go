@@ -235,3 +235,37 @@ func k6tQuantize(x []float32, cols, n int, dst []byte) {
 		}
 	}
 }
+
+// q80t is the tiled layout for Q8_0 weights, per 32-value block:
+//
+//	offset  size  field
+//	     0   512  for each 4 values of the block, the 16 tokens' 4 quants,
+//	              +128 (unsigned)
+//	   512    64  float32 scale of each token's block (its FP16 d, widened)
+//
+// Absent tokens have quants of 0 (stored 128) and scale 0.
+const q80tBlock = 576
+
+func q80tSize(cols int) int { return cols / legacyBlock * q80tBlock }
+
+func q80tQuantize(x []float32, cols, n int, dst []byte) {
+	nb := cols / legacyBlock
+	dst = dst[:nb*q80tBlock]
+	var blk [sizeQ8_0]byte
+	for b := range nb {
+		out := dst[b*q80tBlock : (b+1)*q80tBlock]
+		for t := range TileTokens {
+			if t < n {
+				quantizeQ8_0(x[t*cols+b*legacyBlock:t*cols+(b+1)*legacyBlock], blk[:])
+			} else {
+				blk = [sizeQ8_0]byte{}
+			}
+			for c := range 8 {
+				for i := range 4 {
+					out[64*c+4*t+i] = blk[2+4*c+i] ^ 0x80
+				}
+			}
+			binary.LittleEndian.PutUint32(out[512+4*t:], math.Float32bits(half(blk[:])))
+		}
+	}
+}

@@ -127,3 +127,127 @@ q80rowdone:
 	JNZ  q80row
 	VZEROUPPER
 	RET
+
+// 0..15 as int32, for the scatter indices of a token block.
+DATA iota16L<>+0(SB)/8, $0x0000000100000000
+DATA iota16L<>+8(SB)/8, $0x0000000300000002
+DATA iota16L<>+16(SB)/8, $0x0000000500000004
+DATA iota16L<>+24(SB)/8, $0x0000000700000006
+DATA iota16L<>+32(SB)/8, $0x0000000900000008
+DATA iota16L<>+40(SB)/8, $0x0000000b0000000a
+DATA iota16L<>+48(SB)/8, $0x0000000d0000000c
+DATA iota16L<>+56(SB)/8, $0x0000000f0000000e
+GLOBL iota16L<>(SB), RODATA|NOPTR, $64
+
+// func q8_0TileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
+//
+// Up to eight Q8_0 rows times a block of 16 tokens (q80t layout). The lanes
+// are the tokens: each VPDPBUSD adds four products of every token, the
+// weights broadcast, so a block's sum per token is whole in its lane and
+// the scalar kernel's sequential float sum over the blocks runs lane by
+// lane. Rows past rows repeat the last row and are not stored.
+TEXT ·q8_0TileAVX512(SB), NOSPLIT, $0-64
+	MOVQ w+16(FP), SI
+	MOVQ rowBytes+24(FP), AX
+	MOVQ rows+48(FP), CX
+	// Row r at SI + min(r, rows-1)*rowBytes.
+	MOVQ SI, R8
+	CMPQ CX, $1
+	JLE  q80tr1
+	ADDQ AX, R8
+q80tr1:
+	MOVQ R8, R9
+	CMPQ CX, $2
+	JLE  q80tr2
+	ADDQ AX, R9
+q80tr2:
+	MOVQ R9, R10
+	CMPQ CX, $3
+	JLE  q80tr3
+	ADDQ AX, R10
+q80tr3:
+	MOVQ R10, R11
+	CMPQ CX, $4
+	JLE  q80tr4
+	ADDQ AX, R11
+q80tr4:
+	MOVQ R11, R12
+	CMPQ CX, $5
+	JLE  q80tr5
+	ADDQ AX, R12
+q80tr5:
+	MOVQ R12, R13
+	CMPQ CX, $6
+	JLE  q80tr6
+	ADDQ AX, R13
+q80tr6:
+	MOVQ R13, BX
+	CMPQ CX, $7
+	JLE  q80tr7
+	ADDQ AX, BX
+q80tr7:
+	MOVQ act+32(FP), DX
+	MOVQ nb+40(FP), CX
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Y24
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+
+q80tblk:
+	VMOVDQU64 0(DX), Z16
+	VMOVDQU64 64(DX), Z17
+	VMOVDQU64 128(DX), Z18
+	VMOVDQU64 192(DX), Z19
+	VMOVDQU64 256(DX), Z20
+	VMOVDQU64 320(DX), Z21
+	VMOVDQU64 384(DX), Z22
+	VMOVDQU64 448(DX), Z23
+	VMOVUPS 512(DX), Z25
+	Q80ROW(SI, Z0, Z8)
+	Q80ROW(R8, Z1, Z9)
+	Q80ROW(R9, Z2, Z10)
+	Q80ROW(R10, Z3, Z11)
+	Q80ROW(R11, Z4, Z12)
+	Q80ROW(R12, Z5, Z13)
+	Q80ROW(R13, Z6, Z14)
+	Q80ROW(BX, Z7, Z15)
+	ADDQ $34, SI
+	ADDQ $34, R8
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $34, R11
+	ADDQ $34, R12
+	ADDQ $34, R13
+	ADDQ $34, BX
+	ADDQ $576, DX
+	DECQ CX
+	JNZ  q80tblk
+
+	MOVQ out+0(FP), DI
+	MOVQ outStride+8(FP), AX
+	VPBROADCASTD AX, Z29
+	VPMULLD iota16L<>(SB), Z29, Z29
+	MOVQ ntok+56(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	MOVQ rows+48(FP), CX
+	KMOVW AX, K2
+	VSCATTERDPS Z8, K2, (DI)(Z29*4)
+	Q80STORE(1, Z9)
+	Q80STORE(2, Z10)
+	Q80STORE(3, Z11)
+	Q80STORE(4, Z12)
+	Q80STORE(5, Z13)
+	Q80STORE(6, Z14)
+	Q80STORE(7, Z15)
+
+q80tstored:
+	VZEROUPPER
+	RET
