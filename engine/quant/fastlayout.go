@@ -12,6 +12,31 @@ import (
 // every weight row. They are plain Go, shared by every architecture, so the
 // tests can check them anywhere.
 
+// q80Blocks quantizes nb = len(x)/32 blocks as quantizeQ8_0 into their int8
+// quants (q, 32 per block), FP16 scales widened to float32 (d) and the sums
+// of their quants (sum), through the vector form where there is one.
+func q80Blocks(x []float32, q []byte, d []float32, sum []int32) {
+	nb := len(x) / legacyBlock
+	q, d, sum = q[:nb*legacyBlock], d[:nb], sum[:nb]
+	var blk [sizeQ8_0]byte
+	for i := 0; i < nb; {
+		if vecConversion {
+			i += quantQ8_0Vec(&x[i*legacyBlock], nb-i, &q[i*legacyBlock], &d[i], &sum[i])
+			if i == nb {
+				return
+			}
+		}
+		quantizeQ8_0(x[i*legacyBlock:(i+1)*legacyBlock], blk[:])
+		copy(q[i*legacyBlock:], blk[2:])
+		var s int32
+		for _, v := range blk[2:] {
+			s += int32(int8(v))
+		}
+		d[i], sum[i] = half(blk[:]), s
+		i++
+	}
+}
+
 // l8 is the layout for weights whose activations are Q8_0 (Q8_0, Q4_0,
 // Q5_0): blocks in groups of eight, each group
 //
@@ -31,22 +56,22 @@ func l8Size(cols int) int {
 }
 
 func l8Quantize(x []float32, dst []byte) {
-	var blk [sizeQ8_0]byte
+	var (
+		d   [l8Blocks]float32
+		sum [l8Blocks]int32
+	)
 	nb := len(x) / legacyBlock
 	if nb%l8Blocks != 0 {
 		clear(dst[nb/l8Blocks*l8Group : l8Size(len(x))])
 	}
-	for b := range nb {
-		quantizeQ8_0(x[b*legacyBlock:(b+1)*legacyBlock], blk[:])
+	for b := 0; b < nb; b += l8Blocks {
+		n := min(l8Blocks, nb-b)
 		g := dst[b/l8Blocks*l8Group:]
-		j := b % l8Blocks
-		copy(g[32*j:32*j+32], blk[2:])
-		var sum int32
-		for _, q := range blk[2:] {
-			sum += int32(int8(q))
+		q80Blocks(x[b*legacyBlock:(b+n)*legacyBlock], g[:256], d[:], sum[:])
+		for j := range n {
+			binary.LittleEndian.PutUint32(g[256+4*j:], uint32(sum[j]))
+			binary.LittleEndian.PutUint32(g[288+4*j:], math.Float32bits(d[j]))
 		}
-		binary.LittleEndian.PutUint32(g[256+4*j:], uint32(sum))
-		binary.LittleEndian.PutUint32(g[288+4*j:], math.Float32bits(half(blk[:])))
 	}
 }
 
@@ -251,21 +276,27 @@ func q80tSize(cols int) int { return cols / legacyBlock * q80tBlock }
 func q80tQuantize(x []float32, cols, n int, dst []byte) {
 	nb := cols / legacyBlock
 	dst = dst[:nb*q80tBlock]
-	var blk [sizeQ8_0]byte
-	for b := range nb {
-		out := dst[b*q80tBlock : (b+1)*q80tBlock]
-		for t := range TileTokens {
+	var (
+		q   [8 * legacyBlock]byte
+		d   [8]float32
+		sum [8]int32
+	)
+	for t := range TileTokens {
+		for b0 := 0; b0 < nb; b0 += 8 {
+			m := min(8, nb-b0)
 			if t < n {
-				quantizeQ8_0(x[t*cols+b*legacyBlock:t*cols+(b+1)*legacyBlock], blk[:])
+				q80Blocks(x[t*cols+b0*legacyBlock:t*cols+(b0+m)*legacyBlock], q[:], d[:], sum[:])
 			} else {
-				blk = [sizeQ8_0]byte{}
+				q, d = [8 * legacyBlock]byte{}, [8]float32{}
 			}
-			for c := range 8 {
-				for i := range 4 {
-					out[64*c+4*t+i] = blk[2+4*c+i] ^ 0x80
+			for j := range m {
+				out := dst[(b0+j)*q80tBlock : (b0+j+1)*q80tBlock]
+				for c := range 8 {
+					v := binary.LittleEndian.Uint32(q[32*j+4*c:]) ^ 0x80808080
+					binary.LittleEndian.PutUint32(out[64*c+4*t:], v)
 				}
+				binary.LittleEndian.PutUint32(out[512+4*t:], math.Float32bits(d[j]))
 			}
-			binary.LittleEndian.PutUint32(out[512+4*t:], math.Float32bits(half(blk[:])))
 		}
 	}
 }

@@ -308,3 +308,88 @@ q8knotfinite:
 	MOVB $0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func quantQ8_0AVX512(x *float32, nb int, q *byte, d *float32, sum *int32) int
+//
+// quantizeQ8_0 of nb consecutive 32-value blocks: the 32 int8 quants of
+// block i at q[32i:], its FP16 scale widened back to float32 at d[i] and
+// the sum of its quants at sum[i]. roundf is emulated exactly: truncate,
+// then step away from zero where the remainder is at least one half. It
+// stops at the first block that is not all finite and returns its index
+// (nb when all were done).
+TEXT ·quantQ8_0AVX512(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ nb+8(FP), CX
+	MOVQ q+16(FP), DI
+	MOVQ d+24(FP), DX
+	MOVQ sum+32(FP), R8
+	XORQ R9, R9
+
+q80blk:
+	CMPQ R9, CX
+	JGE  q80all
+	VMOVUPS 0(SI), Z0
+	VMOVUPS 64(SI), Z1
+	VFPCLASSPSZ $0x99, Z0, K1
+	VFPCLASSPSZ $0x99, Z1, K2
+	KORTESTW K2, K1
+	JNZ  q80stop
+	VANDPS.BCST absMaskF<>(SB), Z0, Z2
+	VANDPS.BCST absMaskF<>(SB), Z1, Z3
+	VMAXPS Z2, Z3, Z2
+	HMAXPS(Z2, Z3)
+	VDIVSS f127<>(SB), X2, X4 // d = amax/127
+	VXORPS X5, X5, X5
+	VUCOMISS X5, X4
+	JEQ  q80zero
+	VMOVSS f1<>(SB), X5
+	VDIVSS X4, X5, X5 // id = 1/d
+q80zero:
+	VBROADCASTSS X5, Z5
+	VCVTPS2PH $0, X4, X6
+	VCVTPH2PS X6, X6
+	VMOVSS X6, (DX)(R9*4)
+
+	// roundf(v*id): truncate, then +-1 where |v*id - trunc| >= 0.5.
+	VMULPS Z5, Z0, Z0
+	VMULPS Z5, Z1, Z1
+	VRNDSCALEPS $3, Z0, Z6
+	VRNDSCALEPS $3, Z1, Z7
+	VSUBPS Z6, Z0, Z8
+	VSUBPS Z7, Z1, Z9
+	VANDPS.BCST absMaskF<>(SB), Z8, Z8
+	VANDPS.BCST absMaskF<>(SB), Z9, Z9
+	VCMPPS.BCST $0x1D, fHalf<>(SB), Z8, K1 // >= 0.5
+	VCMPPS.BCST $0x1D, fHalf<>(SB), Z9, K2
+	VANDPS.BCST signMask<>(SB), Z0, Z10
+	VANDPS.BCST signMask<>(SB), Z1, Z11
+	VORPS.BCST f1<>(SB), Z10, Z10 // copysign(1, x)
+	VORPS.BCST f1<>(SB), Z11, Z11
+	VADDPS Z10, Z6, K1, Z6
+	VADDPS Z11, Z7, K2, Z7
+	VCVTTPS2DQ Z6, Z6
+	VCVTTPS2DQ Z7, Z7
+	VPMOVDB Z6, X8
+	VPMOVDB Z7, X9
+	VMOVDQU X8, 0(DI)
+	VMOVDQU X9, 16(DI)
+	VPADDD Z7, Z6, Z6
+	VEXTRACTI64X4 $1, Z6, Y7
+	VPADDD Y7, Y6, Y6
+	VEXTRACTI32X4 $1, Y6, X7
+	VPADDD X7, X6, X6
+	VPSHUFD $0x4E, X6, X7
+	VPADDD X7, X6, X6
+	VPSHUFD $0xB1, X6, X7
+	VPADDD X7, X6, X6
+	VMOVD X6, (R8)(R9*4)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	INCQ R9
+	JMP  q80blk
+
+q80stop:
+q80all:
+	MOVQ R9, ret+40(FP)
+	VZEROUPPER
+	RET

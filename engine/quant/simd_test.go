@@ -214,5 +214,21 @@ func TestActivationConversionVecMatchesScalar(t *testing.T) {
 		if got != want || gotP != wantP {
 			t.Fatalf("trial %d: vector and portable Q8_K conversions differ", trial)
 		}
+
+		var gq, wq [qkK]byte
+		var gd, wd [qkK / legacyBlock]float32
+		var gs, ws [qkK / legacyBlock]int32
+		q80Blocks(x, gq[:], gd[:], gs[:])
+		vecConversion = false
+		q80Blocks(x, wq[:], wd[:], ws[:])
+		vecConversion = true
+		for i := range gd {
+			if math.Float32bits(gd[i]) != math.Float32bits(wd[i]) && !(gd[i] != gd[i] && wd[i] != wd[i]) {
+				t.Fatalf("trial %d: Q8_0 block %d scale: vector %v, portable %v", trial, i, gd[i], wd[i])
+			}
+		}
+		if gq != wq || gs != ws {
+			t.Fatalf("trial %d: vector and portable Q8_0 conversions differ", trial)
+		}
 	}
 }
