@@ -167,23 +167,18 @@ type pairTable struct {
 	shift uint
 }
 
+// pairSlot holds key+1, so that the zero slot (fresh from make) is empty.
 type pairSlot struct {
-	key uint64
-	val bpeMerge
+	key1 uint64
+	val  bpeMerge
 }
-
-const emptyPair = ^uint64(0) // no pair of int32 part ids has this key
 
 func newPairTable(n int) pairTable {
 	bits := uint(4)
 	for 1<<bits < n+n/2 {
 		bits++
 	}
-	p := pairTable{slots: make([]pairSlot, 1<<bits), shift: 64 - bits}
-	for i := range p.slots {
-		p.slots[i].key = emptyPair
-	}
-	return p
+	return pairTable{slots: make([]pairSlot, 1<<bits), shift: 64 - bits}
 }
 
 func (p *pairTable) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> p.shift }
@@ -191,10 +186,10 @@ func (p *pairTable) slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> p
 func (p *pairTable) get(k uint64) (bpeMerge, bool) {
 	mask := uint64(len(p.slots) - 1)
 	for i := p.slot(k); ; i = (i + 1) & mask {
-		switch p.slots[i].key {
-		case k:
+		switch p.slots[i].key1 {
+		case k + 1:
 			return p.slots[i].val, true
-		case emptyPair:
+		case 0:
 			return bpeMerge{}, false
 		}
 	}
@@ -205,12 +200,12 @@ func (p *pairTable) get(k uint64) (bpeMerge, bool) {
 func (p *pairTable) putNew(k uint64, v bpeMerge) {
 	mask := uint64(len(p.slots) - 1)
 	i := p.slot(k)
-	for ; p.slots[i].key != emptyPair; i = (i + 1) & mask {
-		if p.slots[i].key == k {
+	for ; p.slots[i].key1 != 0; i = (i + 1) & mask {
+		if p.slots[i].key1 == k+1 {
 			return
 		}
 	}
-	p.slots[i] = pairSlot{k, v}
+	p.slots[i] = pairSlot{k + 1, v}
 }
 
 type bpeSymbol struct {
