@@ -22,6 +22,10 @@ func init() {
 	for _, k := range []*MatKernel{
 		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512,
 			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q8_0TileRowsAVX512},
+		{Type: ggml.Q5_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q5_0RowsAVX512,
+			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q5_0TileRowsAVX512},
+		{Type: ggml.Q4_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q4_0RowsAVX512,
+			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q4_0TileRowsAVX512},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,
 			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q4KTileRowsAVX512},
 		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512,
@@ -117,5 +121,57 @@ func q8_0TileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows i
 	_ = out[(n-1)*outStride+rows-1]
 	for r := 0; r < rows; r += 8 {
 		q8_0TileAVX512(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nb, min(8, rows-r), n)
+	}
+}
+
+//go:noescape
+func q5_0AVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nb int)
+
+func q5_0RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nb := cols / legacyBlock
+	checkRows(len(out), w, rowBytes, nb*sizeQ5_0, act, l8Size(cols))
+	q5_0AVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nb)
+}
+
+//go:noescape
+func q4_0AVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nb int)
+
+func q4_0RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nb := cols / legacyBlock
+	checkRows(len(out), w, rowBytes, nb*sizeQ4_0, act, l8Size(cols))
+	q4_0AVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nb)
+}
+
+//go:noescape
+func q5_0TileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
+
+//go:noescape
+func q4_0TileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
+
+func q5_0TileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	legacyTile(q5_0TileAVX512, sizeQ5_0, out, outStride, w, rowBytes, rows, act, cols, n)
+}
+
+func q4_0TileRowsAVX512(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	legacyTile(q4_0TileAVX512, sizeQ4_0, out, outStride, w, rowBytes, rows, act, cols, n)
+}
+
+// legacyTile runs an 8-row legacy tile kernel over rows rows.
+func legacyTile(kernel func(*float32, int, *byte, int, *byte, int, int, int), blockSize int,
+	out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	nb := cols / legacyBlock
+	checkRows(rows, w, rowBytes, nb*blockSize, act, q80tSize(cols))
+	_ = out[(n-1)*outStride+rows-1]
+	for r := 0; r < rows; r += 8 {
+		kernel(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nb, min(8, rows-r), n)
 	}
 }

@@ -286,3 +286,65 @@
 	JLE  q80tstored \
 	KMOVW AX, K2 \
 	VSCATTERDPS Zs, K2, (4*r)(DI)(Z29*4)
+
+// The Q5_0 / Q4_0 tile kernels' step: as Q80ROW, with the row's block
+// first unpacked to 32 signed levels in the frame slot (the weights of
+// these types are not whole bytes). LEG50LEVELS / LEG40LEVELS leave them
+// in Y26; Z30 holds the permute table, Z29 the nibble select, Z28 0x10.
+#define LEG50LEVELS(P) \
+	VMOVDQU8.Z 0(P), K4, Y26 \
+	VPERMB Y26, Y30, Y26 \
+	VGF2P8AFFINEQB $0, Y29, Y26, Y26 \
+	KMOVD 2(P), K2 \
+	VPADDB Y28, Y26, K2, Y26 \
+	VPSUBB Y28, Y26, Y26
+#define LEG40LEVELS(P) \
+	VMOVDQU8.Z 0(P), K4, Y26 \
+	VPERMB Y26, Y30, Y26 \
+	VGF2P8AFFINEQB $0, Y29, Y26, Y26 \
+	VPSUBB Y31, Y26, Y26
+
+// LEGTDOT stores the levels in Y26 to slot(SP) and leaves in Za each
+// token's exact integer sum for the block.
+#define LEGTDOT(slot, Za) \
+	VMOVDQU8 Y26, slot(SP) \
+	VPXORD Za, Za, Za \
+	VPDPBUSD.BCST (slot+0)(SP), Z16, Za \
+	VPDPBUSD.BCST (slot+4)(SP), Z17, Za \
+	VPDPBUSD.BCST (slot+8)(SP), Z18, Za \
+	VPDPBUSD.BCST (slot+12)(SP), Z19, Za \
+	VPDPBUSD.BCST (slot+16)(SP), Z20, Za \
+	VPDPBUSD.BCST (slot+20)(SP), Z21, Za \
+	VPDPBUSD.BCST (slot+24)(SP), Z22, Za \
+	VPDPBUSD.BCST (slot+28)(SP), Z23, Za \
+	VPXORD Y27, Y27, Y27 \
+	VPDPBUSD Y26, Y24, Y27 \
+	VEXTRACTI32X4 $1, Y27, X26 \
+	VPADDD X26, X27, X27 \
+	VPSHUFD $0x4E, X27, X26 \
+	VPADDD X26, X27, X27 \
+	VPSHUFD $0xB1, X27, X26 \
+	VPADDD X26, X27, X27 \
+	VPBROADCASTD X27, Z27 \
+	VPSUBD Z27, Za, Za \
+	VCVTDQ2PS Za, Za
+
+// Q50TROW: Q5_0's float step, sumf += (dw*dy) * float(sumi).
+#define Q50TROW(P, slot, Za, Zs) \
+	LEG50LEVELS(P) \
+	LEGTDOT(slot, Za) \
+	VPBROADCASTW 0(P), Y27 \
+	VCVTPH2PS Y27, Z27 \
+	VMULPS Z25, Z27, Z27 \
+	VMULPS Z27, Za, Za \
+	VADDPS Za, Zs, Zs
+
+// Q40TROW: Q4_0's float step, sumf += float(sumi) * dw * dy in that order.
+#define Q40TROW(P, slot, Za, Zs) \
+	LEG40LEVELS(P) \
+	LEGTDOT(slot, Za) \
+	VPBROADCASTW 0(P), Y27 \
+	VCVTPH2PS Y27, Z27 \
+	VMULPS Z27, Za, Za \
+	VMULPS Z25, Za, Za \
+	VADDPS Za, Zs, Zs
