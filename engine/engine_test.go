@@ -153,3 +153,42 @@ func TestSchedulerStopAndCancel(t *testing.T) {
 		t.Fatalf("embedding norm² %v, want 1", norm)
 	}
 }
+
+// TestLongPromptInSeveralBatches feeds a prompt longer than the batch, so
+// the scheduler evaluates it in chunks that want no logits before the last.
+func TestLongPromptInSeveralBatches(t *testing.T) {
+	f, err := gguf.Open("../testdata/tolstoy-4m-q8_0.gguf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	small, err := Load(f, Options{Threads: 2, Batch: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	big := loadTolstoy(t)
+	prompt := small.Tokenizer.Encode("Prince Andrew looked at Pierre, and Natasha smiled at the old count, who said nothing.", true, true)
+	if len(prompt) <= 8 {
+		t.Fatalf("prompt of %d tokens does not span batches", len(prompt))
+	}
+	run := func(e *Engine) []int32 {
+		s := NewScheduler(e, 1, 0)
+		defer s.Close()
+		var ids []int32
+		if _, err := s.Submit(context.Background(), Request{Prompt: prompt, Params: Params{MaxTokens: 8}},
+			func(tok Token) bool { ids = append(ids, tok.ID); return true }); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	a, b := run(small), run(big)
+	if len(a) != 8 || len(b) != 8 {
+		t.Fatalf("generated %d and %d tokens, want 8", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("token %d: %d with batches of 8, %d in one batch", i, a[i], b[i])
+		}
+	}
+}

@@ -42,6 +42,8 @@ func begin(s *Scratch, c *Config, embd *backends.Matrix, chunks []Chunk) (*batch
 			if len(ch.Hidden) < len(ch.Tokens)*c.Dim {
 				return nil, fmt.Errorf("model: chunk %d: hidden-state buffer of %d, want %d", i, len(ch.Hidden), len(ch.Tokens)*c.Dim)
 			}
+		case ch.Logits == nil:
+			// Nothing wanted: a prefill chunk that does not end its prompt.
 		case ch.All && len(ch.Logits) < len(ch.Tokens)*c.Vocab, len(ch.Logits) < c.Vocab:
 			return nil, fmt.Errorf("model: chunk %d: logits buffer of %d is too small", i, len(ch.Logits))
 		}
@@ -120,6 +122,8 @@ func (bt *batch) finish(b backends.Backend, s *Scratch, c *Config, norm []float3
 		ch.Cache.Commit(ch.Pos + n)
 		if ch.Hidden != nil {
 			b.RMSNorm(ch.Hidden[:n*c.Dim], bt.x[row*c.Dim:(row+n)*c.Dim], norm, c.Dim, c.Eps)
+		}
+		if ch.Hidden != nil || ch.Logits == nil {
 			row += n
 			continue
 		}
@@ -141,7 +145,7 @@ func (bt *batch) finish(b backends.Backend, s *Scratch, c *Config, norm []float3
 	logits := s.outLogits[:rows*c.Vocab]
 	b.MatMul(logits, out, s.out[:rows*c.Dim], rows)
 	for _, ch := range bt.chunks {
-		if ch.Hidden != nil {
+		if ch.Hidden != nil || ch.Logits == nil {
 			continue
 		}
 		k := 1

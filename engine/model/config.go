@@ -50,7 +50,7 @@ type Chunk struct {
 	Tokens []int32
 	Pos    int       // position of Tokens[0]; Cache holds positions [0, Pos)
 	All    bool      // logits for every token, not only the last
-	Logits []float32 // receives len(Tokens)×vocab (All) or vocab logits
+	Logits []float32 // receives len(Tokens)×vocab (All) or vocab logits; nil: none
 
 	// Hidden, when set, receives the final-normed hidden state of every
 	// token (len(Tokens)×dim) instead of logits: what embeddings pool.
