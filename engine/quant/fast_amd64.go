@@ -28,6 +28,7 @@ func init() {
 			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q4_0TileRowsAVX512},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,
 			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q4KTileRowsAVX512},
+		{Type: ggml.Q5_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q5KRowsAVX512},
 		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512,
 			TileActSize: k6tSize, TileQuantize: k6tQuantize, Tile: q6KTileRowsAVX512},
 	} {
@@ -174,4 +175,16 @@ func legacyTile(kernel func(*float32, int, *byte, int, *byte, int, int, int), bl
 	for r := 0; r < rows; r += 8 {
 		kernel(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nb, min(8, rows-r), n)
 	}
+}
+
+//go:noescape
+func q5KAVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nsb int)
+
+func q5KRowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(len(out), w, rowBytes, nsb*q5KTypeSize, act, k4Size(cols))
+	q5KAVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nsb)
 }

@@ -328,6 +328,124 @@ q4sb:
 	VZEROUPPER
 	RET
 
+// func q5KAVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nsb int)
+//
+// As q4KAVX512, with the fifth bit of each level from qh.
+TEXT ·q5KAVX512(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), R8
+	MOVQ w+16(FP), SI
+	MOVQ rowBytes+24(FP), R9
+	MOVQ act+32(FP), R10
+	MOVQ nsb+40(FP), R11
+	VMOVDQU64 permQS<>(SB), Z20
+	MOVL $0x0F0F0F0F, AX
+	VPBROADCASTD AX, Z21
+	VMOVDQU64 gfHigh<>(SB), Z22
+	VMOVDQU64 q4Scale0<>(SB), Z23
+	VMOVDQU64 q4Scale1<>(SB), Z24
+	VMOVDQU64 q4Scale2<>(SB), Z25
+	VMOVDQU64 q4Scale3<>(SB), Z26
+	VMOVDQU32 q4Mins<>(SB), Y27
+	VMOVDQU32 q4ShufA<>(SB), X28
+	VMOVDQU32 q4ShufB<>(SB), X29
+	VMOVDQU32 q4MaskLo<>(SB), X30
+	VMOVDQU32 q4MaskHi<>(SB), X31
+	VMOVDQU32 q4MaskTop<>(SB), X19
+	MOVQ $0x5555555555555555, AX
+	KMOVQ AX, K1
+
+q5row:
+	MOVQ SI, BX
+	MOVQ R10, DX
+	MOVQ R11, CX
+	VXORPS Y0, Y0, Y0 // the eight float lanes
+	VXORPS X1, X1, X1 // the mins' running sum
+
+q5sb:
+	// The weights stream from memory; ask for them well ahead.
+	PREFETCHT0 2048(BX)
+	PREFETCHT0 2112(BX)
+	PREFETCHT0 2176(BX)
+
+	// The 256 levels: [sub-blocks 0|2] [1|3] [4|6] [5|7], the fifth bit of
+	// sub-block j from bit j of qh.
+	VMOVDQU64 48(BX), Z2
+	VMOVDQU64 112(BX), Z3
+	VPERMB Z2, Z20, Z2
+	VPERMB Z3, Z20, Z3
+	VMOVDQU8 16(BX), Y15
+	VMOVDQU64 permQH<>(SB), Z18
+	VPERMB Z15, Z18, Z15
+	VGF2P8AFFINEQB $0, q5Bit0<>(SB), Z15, Z4
+	VPTERNLOGD $0xF8, Z21, Z2, Z4
+	VGF2P8AFFINEQB $0, Z22, Z2, Z5
+	VGF2P8AFFINEQB $0, q5Bit1<>(SB), Z15, Z18
+	VPORD Z18, Z5, Z5
+	VGF2P8AFFINEQB $0, q5Bit2<>(SB), Z15, Z6
+	VPTERNLOGD $0xF8, Z21, Z3, Z6
+	VGF2P8AFFINEQB $0, Z22, Z3, Z7
+	VGF2P8AFFINEQB $0, q5Bit3<>(SB), Z15, Z18
+	VPORD Z18, Z7, Z7
+
+	// X9 = [sc0..sc7, m0..m7].
+	VMOVDQU 4(BX), X8
+	VPSHUFB X28, X8, X9
+	VPSHUFB X29, X8, X10
+	VPSRLW $4, X9, X11
+	VPSRLW $2, X10, X10
+	VPANDD X30, X9, X9
+	VPTERNLOGD $0xF8, X31, X11, X9
+	VPTERNLOGD $0xF8, X19, X10, X9
+
+	// Scales as words for each vector of levels; mins twice each.
+	VPERMB.Z Z9, Z23, K1, Z10
+	VPERMB.Z Z9, Z24, K1, Z11
+	VPERMB.Z Z9, Z25, K1, Z12
+	VPERMB.Z Z9, Z26, K1, Z13
+	VPERMB.Z Y9, Y27, K1, Y14
+
+	// sumf -= (dmin*yd) * float(sum of bsums*mins)
+	VPMADDWD 256(DX), Y14, Y14
+	HSUM8(Y14, X14, X16)
+	VCVTDQ2PS X14, X14
+	VCVTPH2PS (BX), X16
+	VBROADCASTSS 288(DX), X17
+	VMULPS X17, X16, X16
+	VMOVSHDUP X16, X17
+	VMULSS X14, X17, X17
+	VSUBSS X17, X1, X1
+
+	// The eight integer lanes, then sums[l] += (d*yd) * float(lane l).
+	VPMADDUBSW 0(DX), Z4, Z17
+	VPMADDUBSW 64(DX), Z5, Z18
+	VPMADDWD Z10, Z17, Z2
+	VPDPWSSD Z11, Z18, Z2
+	VPMADDUBSW 128(DX), Z6, Z17
+	VPMADDUBSW 192(DX), Z7, Z18
+	VPDPWSSD Z12, Z17, Z2
+	VPDPWSSD Z13, Z18, Z2
+	VEXTRACTI64X4 $1, Z2, Y3
+	VPADDD Y3, Y2, Y2
+	VCVTDQ2PS Y2, Y2
+	VBROADCASTSS X16, Y3
+	VMULPS Y3, Y2, Y2
+	VADDPS Y2, Y0, Y0
+
+	ADDQ $176, BX
+	ADDQ $320, DX
+	DECQ CX
+	JNZ  q5sb
+
+	CHAIN8(Y0, X0, X1, X2)
+	VMOVSS X1, (DI)
+	ADDQ $4, DI
+	ADDQ R9, SI
+	DECQ R8
+	JNZ  q5row
+	VZEROUPPER
+	RET
+
 // func q6KAVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nsb int)
 //
 // Q6_K levels are stored as q+32 (0..63), unsigned for VPMADDUBSW; the
