@@ -17,15 +17,22 @@ import (
 	"github.com/kiln-llm/kiln/engine/ggml"
 )
 
-// MatKernel is a fast matrix product for weights of one type. Its results
-// are bit-identical to Format.VecDot on activations converted with the
-// VecDotType's Quantize: the integer sums are exact in any order, and the
-// float operations (per-block scale products and their accumulation) are
-// done in the scalar kernel's order, lane for lane.
+// MatKernel is a fast matrix product for weights of one type. For the
+// quantized types its results are bit-identical to Format.VecDot on
+// activations converted with the VecDotType's Quantize: the integer sums
+// are exact in any order, and the float operations (per-block scale
+// products and their accumulation) are done in the scalar kernel's order,
+// lane for lane. For F16 and BF16 (Exact false) the double-precision sum of
+// the (exact) products runs in several lanes instead of one sequence; the
+// float32 result then differs from the scalar one by at most one unit in
+// the last place, and only where the double sums needed more than 53 bits.
 type MatKernel struct {
 	Type ggml.Type
 	// Name says which instruction set it uses ("avx512").
 	Name string
+	// Inexact marks a kernel whose float sums run in a different order
+	// from the scalar kernel's (F16, BF16; see above).
+	Inexact bool
 
 	// ActSize is the size in bytes of one activation row of cols values in
 	// the kernel's layout. cols is a multiple of the type's block size.

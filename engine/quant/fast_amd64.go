@@ -3,6 +3,8 @@
 package quant
 
 import (
+	"unsafe"
+
 	"golang.org/x/sys/cpu"
 
 	"github.com/kiln-llm/kiln/engine/ggml"
@@ -26,6 +28,8 @@ func init() {
 			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q5_0TileRowsAVX512},
 		{Type: ggml.Q4_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q4_0RowsAVX512,
 			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q4_0TileRowsAVX512},
+		{Type: ggml.F16, ActSize: fxSize, Quantize: f16xQuantize, Rows: f16RowsAVX512, Inexact: true},
+		{Type: ggml.BF16, ActSize: fxSize, Quantize: bf16xQuantize, Rows: bf16RowsAVX512, Inexact: true},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,
 			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q4KTileRowsAVX512},
 		{Type: ggml.Q5_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q5KRowsAVX512},
@@ -187,4 +191,47 @@ func q5KRowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) 
 	nsb := cols / qkK
 	checkRows(len(out), w, rowBytes, nsb*q5KTypeSize, act, k4Size(cols))
 	q5KAVX512(&out[0], len(out), &w[0], rowBytes, &act[0], nsb)
+}
+
+//go:noescape
+func f16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n int)
+
+//go:noescape
+func bf16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n int)
+
+func f16RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	floatRows(f16DotAVX512, FP16ToFP32, out, w, rowBytes, act, cols)
+}
+
+func bf16RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	floatRows(bf16DotAVX512, BF16ToFP32, out, w, rowBytes, act, cols)
+}
+
+// floatRows runs a half-width float dot kernel over the whole 32-value
+// groups of each row and adds the rest in order.
+func floatRows(kernel func(*float64, int, *byte, int, *float64, int), widen func(uint16) float32,
+	out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	checkRows(len(out), w, rowBytes, 2*cols, act, fxSize(cols))
+	x := unsafe.Slice((*float64)(unsafe.Pointer(&act[0])), cols)
+	main := cols &^ 31
+	var sums [64]float64
+	for r0 := 0; r0 < len(out); r0 += len(sums) {
+		n := min(len(sums), len(out)-r0)
+		if main > 0 {
+			kernel(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
+		} else {
+			clear(sums[:n])
+		}
+		for r := range n {
+			s := sums[r]
+			row := w[(r0+r)*rowBytes:]
+			for i := main; i < cols; i++ {
+				s += float64(widen(uint16(row[2*i])|uint16(row[2*i+1])<<8)) * x[i]
+			}
+			out[r0+r] = float32(s)
+		}
+	}
 }

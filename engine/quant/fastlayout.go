@@ -300,3 +300,20 @@ func q80tQuantize(x []float32, cols, n int, dst []byte) {
 		}
 	}
 }
+
+// fx is the layout for F16 and BF16 weights: each activation rounded to
+// the weight type (as the scalar conversion does) and widened to float64,
+// the form the vector kernels multiply in (the products are exact).
+func fxSize(cols int) int { return 8 * cols }
+
+func f16xQuantize(x []float32, dst []byte) {
+	for i, v := range x {
+		binary.LittleEndian.PutUint64(dst[8*i:], math.Float64bits(float64(FP16ToFP32(FP32ToFP16(v)))))
+	}
+}
+
+func bf16xQuantize(x []float32, dst []byte) {
+	for i, v := range x {
+		binary.LittleEndian.PutUint64(dst[8*i:], math.Float64bits(float64(BF16ToFP32(FP32ToBF16(v)))))
+	}
+}

@@ -769,3 +769,122 @@ q40tblk:
 q80tstored:
 	VZEROUPPER
 	RET
+
+// func f16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n int)
+//
+// For each row, the double sum of w[i]*x[i] for i < n (a multiple of 32):
+// the weights half precision, the activations their half-rounded values as
+// doubles. The products are exact; the sums run in 32 lanes (element i in
+// lane i mod 32) and are then added pairwise, so they round differently
+// from ggml's one sequential double sum only where a partial sum needs
+// more than 53 bits (see simd_test.go for the bound this gives).
+TEXT ·f16DotAVX512(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), R8
+	MOVQ w+16(FP), SI
+	MOVQ rowBytes+24(FP), R9
+	MOVQ x+32(FP), R10
+	MOVQ n+40(FP), R11
+
+f16row:
+	MOVQ SI, BX
+	MOVQ R10, DX
+	MOVQ R11, CX
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+
+f16col:
+	PREFETCHT0 2048(BX)
+	VCVTPH2PS 0(BX), Z4
+	VCVTPH2PS 32(BX), Z5
+	VCVTPS2PD Y4, Z6
+	VEXTRACTF64X4 $1, Z4, Y4
+	VCVTPS2PD Y4, Z7
+	VCVTPS2PD Y5, Z8
+	VEXTRACTF64X4 $1, Z5, Y5
+	VCVTPS2PD Y5, Z9
+	VFMADD231PD 0(DX), Z6, Z0
+	VFMADD231PD 64(DX), Z7, Z1
+	VFMADD231PD 128(DX), Z8, Z2
+	VFMADD231PD 192(DX), Z9, Z3
+	ADDQ $64, BX
+	ADDQ $256, DX
+	SUBQ $32, CX
+	JNZ  f16col
+
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	VMOVSD X0, (DI)
+	ADDQ $8, DI
+	ADDQ R9, SI
+	DECQ R8
+	JNZ  f16row
+	VZEROUPPER
+	RET
+
+// func bf16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n int)
+//
+// As f16DotAVX512 for bfloat16 weights (widened by a 16-bit shift).
+TEXT ·bf16DotAVX512(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ rows+8(FP), R8
+	MOVQ w+16(FP), SI
+	MOVQ rowBytes+24(FP), R9
+	MOVQ x+32(FP), R10
+	MOVQ n+40(FP), R11
+
+bf16row:
+	MOVQ SI, BX
+	MOVQ R10, DX
+	MOVQ R11, CX
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+
+bf16col:
+	PREFETCHT0 2048(BX)
+	VPMOVZXWD 0(BX), Z4
+	VPMOVZXWD 32(BX), Z5
+	VPSLLD $16, Z4, Z4
+	VPSLLD $16, Z5, Z5
+	VCVTPS2PD Y4, Z6
+	VEXTRACTF64X4 $1, Z4, Y4
+	VCVTPS2PD Y4, Z7
+	VCVTPS2PD Y5, Z8
+	VEXTRACTF64X4 $1, Z5, Y5
+	VCVTPS2PD Y5, Z9
+	VFMADD231PD 0(DX), Z6, Z0
+	VFMADD231PD 64(DX), Z7, Z1
+	VFMADD231PD 128(DX), Z8, Z2
+	VFMADD231PD 192(DX), Z9, Z3
+	ADDQ $64, BX
+	ADDQ $256, DX
+	SUBQ $32, CX
+	JNZ  bf16col
+
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	VMOVSD X0, (DI)
+	ADDQ $8, DI
+	ADDQ R9, SI
+	DECQ R8
+	JNZ  bf16row
+	VZEROUPPER
+	RET

@@ -21,8 +21,11 @@ var halfOffsets = map[ggml.Type][]int{
 // fastCols are the row lengths each fast path is tested on: whole groups,
 // partial groups and the real models' widths.
 func fastCols(t ggml.Type) []int {
-	if t.BlockSize() == qkK {
+	switch {
+	case t.BlockSize() == qkK:
 		return []int{256, 512, 768, 2048, 4864}
+	case t.BlockSize() == 1:
+		return []int{1, 31, 32, 33, 96, 896, 2048, 4864}
 	}
 	return []int{32, 64, 96, 224, 256, 288, 896, 2048, 4864}
 }
@@ -37,7 +40,7 @@ func randomWeights(rng *rand.Rand, t ggml.Type, rows, cols int) []byte {
 	x := make([]float32, cols)
 	for r := range rows {
 		row := w[r*int(rb) : (r+1)*int(rb)]
-		if r < rows/2 {
+		if r < rows/2 || t.BlockSize() == 1 {
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
 			}
@@ -116,6 +119,10 @@ func TestFastKernelsMatchScalar(t *testing.T) {
 					k.Rows(got, w, rb, act, cols)
 					for r := range rows {
 						want := f.VecDot(cols, w[r*rb:(r+1)*rb], xq)
+						if k.Inexact {
+							checkFloatDot(t, typ, w[r*rb:(r+1)*rb], xq, cols, got[r], want)
+							continue
+						}
 						if math.Float32bits(got[r]) != math.Float32bits(want) {
 							t.Fatalf("cols %d, activations %d, row %d: fast %v (%#x), scalar %v (%#x)",
 								cols, ai, r, got[r], math.Float32bits(got[r]), want, math.Float32bits(want))
@@ -230,5 +237,27 @@ func TestActivationConversionVecMatchesScalar(t *testing.T) {
 		if gq != wq || gs != ws {
 			t.Fatalf("trial %d: vector and portable Q8_0 conversions differ", trial)
 		}
+	}
+}
+
+// checkFloatDot checks an F16/BF16 fast dot product against the scalar one.
+// Both sum the same exact double products, in a different order; each
+// double addition errs by at most half an ulp of its result, so the two
+// sums differ by at most n*2^-52*sum|p| (the classic bound for both), and
+// after rounding to float32 they may differ by one more float32 ulp.
+func checkFloatDot(t *testing.T, typ ggml.Type, w, x []byte, n int, got, want float32) {
+	t.Helper()
+	f, _ := Lookup(typ)
+	wv, xv := make([]float32, n), make([]float32, n)
+	f.Dequantize(w, wv)
+	f.Dequantize(x, xv)
+	var abs float64
+	for i := range wv {
+		abs += math.Abs(float64(wv[i]) * float64(xv[i]))
+	}
+	ulp := float64(math.Nextafter32(float32(math.Abs(float64(want))), float32(math.Inf(1)))) - math.Abs(float64(want))
+	bound := ulp + float64(n)*math.Pow(2, -52)*abs
+	if d := math.Abs(float64(got) - float64(want)); d > bound {
+		t.Fatalf("%s, %d values: fast %v, scalar %v: off by %g, bound %g", typ, n, got, want, d, bound)
 	}
 }
