@@ -94,7 +94,13 @@ $(BENCH_DIR)/%.gguf: | $(SYNTH)
 test: $(if $(filter true,$(CI)),qemu)
 	$(GO) vet ./...
 	$(GO) test ./...
+	$(MAKE) test-scalar
 	$(if $(filter true,$(CI)),KILN_NPM_TESTS=1 $(GO) test ./api -run TestNPMClients -count=1)
+
+# The engine and backend tests again with every SIMD fast path off, so that
+# the scalar reference kernels stay tested (and the goldens exact) too.
+test-scalar:
+	KILN_NOSIMD=1 $(GO) test -count=1 ./engine/... ./backends/...
 
 clean:
 	rm -rf $(BIN) tolstoy.bin $(STUBS_DIR)/*.zst
