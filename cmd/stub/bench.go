@@ -17,8 +17,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-llm/kiln/backends/cpu"
-	"github.com/kiln-llm/kiln/engine"
 	"github.com/kiln-llm/kiln/engine/gguf"
+	"github.com/kiln-llm/kiln/engine/model"
 	"github.com/kiln-llm/kiln/engine/quant"
 	"github.com/kiln-llm/kiln/engine/sample"
 	"github.com/kiln-llm/kiln/internal/human"
@@ -27,9 +27,12 @@ import (
 // The --bench mode measures the model the way llama-bench does, so the two
 // tables can be compared line by line: "pp N" evaluates N random tokens as
 // one batch (prompt processing), "tg N" generates N tokens one at a time
-// from an empty context (each step evaluates one token; end-of-generation
-// tokens are ignored). Each test runs once to warm up, then -r times; the
-// rate is tokens per second of each repetition, averaged.
+// from an empty context (each step evaluates one token and takes the most
+// likely next one; end-of-generation tokens are ignored). Each test runs
+// once to warm up, then -r times; the rate is tokens per second of each
+// repetition, averaged. Like llama-bench it times the forward pass alone:
+// the tokenizer is not loaded, and scratch memory is sized for the largest
+// prompt test.
 
 func init() {
 	// -v is --verbose here (llama-bench's and most tools' meaning); the
@@ -91,32 +94,36 @@ func bench(c *cli.Context, src *source) error {
 	if reps < 1 {
 		return fmt.Errorf("-r %d: need at least one repetition", reps)
 	}
-	ctx := 1
-	for _, n := range append(append([]int{}, prompts...), gens...) {
+	ctx, batch := 1, 1
+	for _, n := range prompts {
+		ctx, batch = max(ctx, n), max(batch, n)
+	}
+	for _, n := range gens {
 		ctx = max(ctx, n)
 	}
-	batch := 512
-	for _, n := range prompts {
-		batch = max(batch, n)
-	}
-	e, err := engine.Load(src.gguf, engine.Options{Threads: c.Int("threads"), Context: ctx, Batch: batch})
+	// The forward pass alone, as llama-bench measures it: no tokenizer (the
+	// tokens are random), scratch memory for the largest batch only.
+	b := cpu.New(c.Int("threads"))
+	defer b.Close()
+	m, err := model.Load(src.gguf, b)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	if e.Context < ctx {
-		return fmt.Errorf("the model's context holds %d tokens; the longest test needs %d", e.Context, ctx)
-	}
+	cfg := m.Config()
+	scratch := model.NewScratch(cfg, batch)
+	cache := model.NewCache(cfg, ctx)
+	logits := make([]float32, cfg.Vocab)
+	chunks := []model.Chunk{{Cache: cache, Logits: logits}}
 
 	base := benchResult{
 		ModelFilename: src.name,
 		ModelType:     modelType(src.gguf),
-		Backends:      e.Backend.Name(),
+		Backends:      b.Name(),
 		CPUInfo:       cpuName(),
-		NThreads:      e.Backend.Threads(),
-		NBatch:        e.Batch,
+		NThreads:      b.Threads(),
+		NBatch:        batch,
 		SIMD:          quant.SIMD(),
-		WeightBytes:   e.Model.Bytes(),
+		WeightBytes:   m.Bytes(),
 	}
 	for i := range src.gguf.Tensors {
 		base.ModelSize += src.gguf.Tensors[i].Size
@@ -127,32 +134,29 @@ func bench(c *cli.Context, src *source) error {
 		base.ReadGBps = cpu.ReadBandwidth(base.NThreads, 2<<30) / 1e9
 	}
 
-	seq := e.NewSequence()
-	vocab := e.Model.Config().Vocab
 	rng := rand.New(rand.NewPCG(1, 2))
-	randomTokens := func(n int) []int32 {
-		ids := make([]int32, n)
-		for i := range ids {
-			ids[i] = int32(rng.IntN(vocab))
-		}
-		return ids
-	}
+	ids := make([]int32, batch)
 	pp := func(n int) (time.Duration, error) {
-		ids := randomTokens(n)
-		seq.Truncate(0)
+		for i := range ids[:n] {
+			ids[i] = int32(rng.IntN(cfg.Vocab))
+		}
+		cache.Truncate(0)
+		chunks[0].Tokens, chunks[0].Pos = ids[:n], 0
 		start := time.Now()
-		err := seq.Eval(ids, nil)
+		err := m.Forward(scratch, chunks)
 		return time.Since(start), err
 	}
 	tg := func(n int) (time.Duration, error) {
-		seq.Truncate(0)
-		next := []int32{int32(rng.IntN(vocab))}
+		cache.Truncate(0)
+		next := []int32{int32(rng.IntN(cfg.Vocab))}
+		chunks[0].Tokens = next
 		start := time.Now()
-		for range n {
-			if err := seq.Eval(next, nil); err != nil {
+		for pos := range n {
+			chunks[0].Pos = pos
+			if err := m.Forward(scratch, chunks); err != nil {
 				return 0, err
 			}
-			next[0] = sample.Greedy(seq.Logits())
+			next[0] = sample.Greedy(logits)
 		}
 		return time.Since(start), nil
 	}

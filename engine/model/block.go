@@ -20,7 +20,7 @@ type batch struct {
 	chunks           []Chunk
 	x, xb, att       []float32
 	q, k, v          []float32
-	gate, up, hb     []float32
+	gate, up         []float32
 	attn             backends.Attention
 	dim, qDim, kvDim int
 }
@@ -58,7 +58,7 @@ func begin(s *Scratch, c *Config, embd *backends.Matrix, chunks []Chunk) (*batch
 		n: n, chunks: chunks, dim: dim, qDim: qDim, kvDim: kvDim,
 		x: s.x[:n*dim], xb: s.xb[:n*dim], att: s.xb2[:n*qDim],
 		q: s.q[:n*qDim], k: s.k[:n*kvDim], v: s.v[:n*kvDim],
-		gate: s.gate[:n*c.FFN], up: s.up[:n*c.FFN], hb: s.hb[:n*c.FFN],
+		gate: s.gate[:n*c.FFN], up: s.up[:n*c.FFN],
 		attn: backends.Attention{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
 			Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))},
 	}
@@ -106,8 +106,8 @@ func (bt *batch) feedForward(b backends.Backend, c *Config, norm []float32, gate
 	b.RMSNorm(bt.xb, bt.x, norm, bt.dim, c.Eps)
 	b.MatMul(bt.gate, gate, bt.xb, bt.n)
 	b.MatMul(bt.up, up, bt.xb, bt.n)
-	b.SwiGLU(bt.hb, bt.gate, bt.up)
-	b.MatMul(bt.xb, down, bt.hb, bt.n)
+	b.SwiGLU(bt.gate, bt.gate, bt.up) // in place: element-wise, and saves a buffer
+	b.MatMul(bt.xb, down, bt.gate, bt.n)
 	b.Add(bt.x, bt.xb)
 }
 

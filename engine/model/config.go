@@ -129,12 +129,12 @@ func ReadConfig(f *gguf.File) (*Config, error) {
 type Scratch struct {
 	Batch int
 
-	x, xb, xb2   []float32 // residual stream, normed input, attention output
-	q, k, v      []float32
-	gate, up, hb []float32
-	out          []float32 // normed rows that need logits
-	outLogits    []float32 // their logits before they are scattered
-	view         batch     // the current Forward's views of the buffers
+	x, xb, xb2 []float32 // residual stream, normed input, attention output
+	q, k, v    []float32
+	gate, up   []float32
+	out        []float32 // normed rows that need logits
+	outLogits  []float32 // their logits before they are scattered
+	view       batch     // the current Forward's views of the buffers
 }
 
 // NewScratch allocates scratch memory for c and up to batch tokens per
@@ -151,7 +151,6 @@ func NewScratch(c *Config, batch int) *Scratch {
 		v:     make([]float32, batch*c.KVDim()),
 		gate:  make([]float32, batch*c.FFN),
 		up:    make([]float32, batch*c.FFN),
-		hb:    make([]float32, batch*c.FFN),
 		out:   make([]float32, batch*c.Dim),
 	}
 }

@@ -200,17 +200,16 @@ func f16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n i
 func bf16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n int)
 
 func f16RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
-	floatRows(f16DotAVX512, FP16ToFP32, out, w, rowBytes, act, cols)
+	floatRows(false, out, w, rowBytes, act, cols)
 }
 
 func bf16RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
-	floatRows(bf16DotAVX512, BF16ToFP32, out, w, rowBytes, act, cols)
+	floatRows(true, out, w, rowBytes, act, cols)
 }
 
-// floatRows runs a half-width float dot kernel over the whole 32-value
+// floatRows runs the F16 (or BF16) dot kernel over the whole 32-value
 // groups of each row and adds the rest in order.
-func floatRows(kernel func(*float64, int, *byte, int, *float64, int), widen func(uint16) float32,
-	out []float32, w []byte, rowBytes int, act []byte, cols int) {
+func floatRows(bf16 bool, out []float32, w []byte, rowBytes int, act []byte, cols int) {
 	if len(out) == 0 {
 		return
 	}
@@ -220,16 +219,24 @@ func floatRows(kernel func(*float64, int, *byte, int, *float64, int), widen func
 	var sums [64]float64
 	for r0 := 0; r0 < len(out); r0 += len(sums) {
 		n := min(len(sums), len(out)-r0)
-		if main > 0 {
-			kernel(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
-		} else {
+		switch {
+		case main > 0 && bf16:
+			bf16DotAVX512(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
+		case main > 0:
+			f16DotAVX512(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
+		default:
 			clear(sums[:n])
 		}
 		for r := range n {
 			s := sums[r]
 			row := w[(r0+r)*rowBytes:]
 			for i := main; i < cols; i++ {
-				s += float64(widen(uint16(row[2*i])|uint16(row[2*i+1])<<8)) * x[i]
+				h := uint16(row[2*i]) | uint16(row[2*i+1])<<8
+				if bf16 {
+					s += float64(BF16ToFP32(h)) * x[i]
+				} else {
+					s += float64(FP16ToFP32(h)) * x[i]
+				}
 			}
 			out[r0+r] = float32(s)
 		}
