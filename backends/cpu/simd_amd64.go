@@ -7,9 +7,11 @@ import (
 )
 
 // hasAVX512 reports whether the vector kernels of this file can run: AVX-512
-// F/VL/DQ with F16C, and the fast paths not turned off (KILN_NOSIMD).
+// F/VL/DQ with F16C, and the quant fast paths at their AVX-512 level (not
+// off with KILN_NOSIMD, nor lowered with KILN_SIMD=avx2).
 func hasAVX512() bool {
-	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ && cpu.X86.HasF16C && !quant.SIMDDisabled()
+	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ && cpu.X86.HasF16C &&
+		quant.SIMD() == "avx512-vnni"
 }
 
 //go:noescape

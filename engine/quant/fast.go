@@ -65,11 +65,26 @@ type MatKernel struct {
 // TileTokens is the number of tokens in one block of a tiled product.
 const TileTokens = 16
 
-var (
-	fastKernels = map[ggml.Type]*MatKernel{}
-	// fastLevel names the instruction set the fast paths use ("" for none).
-	fastLevel string
-)
+// kernelSet is the fast paths of one instruction-set level.
+type kernelSet struct {
+	name    string
+	kernels map[ggml.Type]*MatKernel
+}
+
+// kernelSets lists, best first, the levels this CPU can run (filled by the
+// architecture's init).
+var kernelSets []kernelSet
+
+func addKernelSet(name string, ks []*MatKernel) {
+	set := kernelSet{name: name, kernels: map[ggml.Type]*MatKernel{}}
+	for _, k := range ks {
+		if k.Name == "" {
+			k.Name = name
+		}
+		set.kernels[k.Type] = k
+	}
+	kernelSets = append(kernelSets, set)
+}
 
 // SIMDDisabled reports whether KILN_NOSIMD turned the fast paths off. It
 // reads the environment once, on first use (not at init, so that go test's
@@ -79,20 +94,36 @@ var SIMDDisabled = sync.OnceValue(func() bool {
 	return v != "" && v != "0"
 })
 
+// activeSet is the level in use: the best one, or the one KILN_SIMD names
+// (to test a lower level on a bigger CPU); nil with KILN_NOSIMD.
+var activeSet = sync.OnceValue(func() *kernelSet {
+	if SIMDDisabled() || len(kernelSets) == 0 {
+		return nil
+	}
+	if want := os.Getenv("KILN_SIMD"); want != "" {
+		for i := range kernelSets {
+			if kernelSets[i].name == want {
+				return &kernelSets[i]
+			}
+		}
+	}
+	return &kernelSets[0]
+})
+
 // Kernel returns the fast path for weights of type t on this CPU, or nil
 // when there is none (another architecture, a CPU without the needed
 // instructions, a type without a fast path, or KILN_NOSIMD set).
 func Kernel(t ggml.Type) *MatKernel {
-	if SIMDDisabled() {
-		return nil
+	if s := activeSet(); s != nil {
+		return s.kernels[t]
 	}
-	return fastKernels[t]
+	return nil
 }
 
 // SIMD names the instruction set the fast paths use on this CPU, or "none".
 func SIMD() string {
-	if SIMDDisabled() || fastLevel == "" {
-		return "none"
+	if s := activeSet(); s != nil {
+		return s.name
 	}
-	return fastLevel
+	return "none"
 }

@@ -10,18 +10,25 @@ import (
 	"github.com/kiln-llm/kiln/engine/ggml"
 )
 
-// The amd64 fast paths need AVX-512 with the byte/word (BW), vector-length
-// (VL), byte-permute (VBMI), dot-product (VNNI) and Galois-field (GFNI)
-// extensions, and F16C: Intel Ice Lake and later, AMD Zen 4 and later.
+// The amd64 fast paths come in two levels. The first needs AVX-512 with the
+// byte/word (BW), vector-length (VL), byte-permute (VBMI), dot-product
+// (VNNI) and Galois-field (GFNI) extensions, and F16C: Intel Ice Lake and
+// later, AMD Zen 4 and later. The second needs AVX2 and F16C (Haswell, Zen
+// 1 and later) and covers the one-token products of the common types.
 func init() {
 	x := cpu.X86
-	if !(x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512VBMI &&
-		x.HasAVX512VNNI && x.HasAVX512GFNI && x.HasF16C) {
-		return
+	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512VBMI &&
+		x.HasAVX512VNNI && x.HasAVX512GFNI && x.HasF16C {
+		vecConversion = true
+		addKernelSet("avx512-vnni", avx512Kernels())
 	}
-	fastLevel = "avx512-vnni"
-	vecConversion = true
-	for _, k := range []*MatKernel{
+	if x.HasAVX2 && x.HasF16C {
+		addKernelSet("avx2", avx2Kernels())
+	}
+}
+
+func avx512Kernels() []*MatKernel {
+	return []*MatKernel{
 		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX512,
 			TileActSize: q80tSize, TileQuantize: q80tQuantize, Tile: q8_0TileRowsAVX512},
 		{Type: ggml.Q5_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q5_0RowsAVX512,
@@ -35,9 +42,6 @@ func init() {
 		{Type: ggml.Q5_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q5KRowsAVX512},
 		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512,
 			TileActSize: k6tSize, TileQuantize: k6tQuantize, Tile: q6KTileRowsAVX512},
-	} {
-		k.Name = fastLevel
-		fastKernels[k.Type] = k
 	}
 }
 
@@ -241,4 +245,49 @@ func floatRows(bf16 bool, out []float32, w []byte, rowBytes int, act []byte, col
 			out[r0+r] = float32(s)
 		}
 	}
+}
+
+// avx2Kernels are the AVX2 fast paths.
+func avx2Kernels() []*MatKernel {
+	return []*MatKernel{
+		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX2},
+		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4aQuantize, Rows: q4KRowsAVX2},
+		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6aQuantize, Rows: q6KRowsAVX2},
+	}
+}
+
+//go:noescape
+func q8_0AVX2(out *float32, rows int, w *byte, rowBytes int, act *byte, nb int)
+
+//go:noescape
+func q4KAVX2(out *float32, rows int, w *byte, rowBytes int, act *byte, nsb int)
+
+//go:noescape
+func q6KAVX2(out *float32, rows int, w *byte, rowBytes int, act *byte, nsb int)
+
+func q8_0RowsAVX2(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nb := cols / legacyBlock
+	checkRows(len(out), w, rowBytes, nb*sizeQ8_0, act, l8Size(cols))
+	q8_0AVX2(&out[0], len(out), &w[0], rowBytes, &act[0], nb)
+}
+
+func q4KRowsAVX2(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(len(out), w, rowBytes, nsb*q4KTypeSize, act, k4Size(cols))
+	q4KAVX2(&out[0], len(out), &w[0], rowBytes, &act[0], nsb)
+}
+
+func q6KRowsAVX2(out []float32, w []byte, rowBytes int, act []byte, cols int) {
+	if len(out) == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(len(out), w, rowBytes, nsb*q6KTypeSize, act, k6Size(cols))
+	q6KAVX2(&out[0], len(out), &w[0], rowBytes, &act[0], nsb)
 }

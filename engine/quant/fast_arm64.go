@@ -17,13 +17,11 @@ import (
 // (kquants_arm64.s), so no other layout would pay for itself.
 func init() {
 	dot := cpu.ARM64.HasASIMDDP
-	fastLevel = "neon"
+	name := "neon"
 	if dot {
-		fastLevel = "neon-dotprod"
+		name = "neon-dotprod"
 	}
-	for _, k := range armKernels(dot) {
-		fastKernels[k.Type] = k
-	}
+	addKernelSet(name, armKernels(dot))
 }
 
 // armKernels returns the arm64 fast paths, with SDOT where dot is set.

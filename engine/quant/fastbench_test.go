@@ -31,7 +31,7 @@ func BenchmarkKernelRows(b *testing.B) {
 			x[i] = float32(rng.NormFloat64())
 		}
 		out := make([]float32, rows)
-		if k := fastKernels[typ]; k != nil {
+		if k := Kernel(typ); k != nil {
 			b.Run(typ.String()+"/"+k.Name, func(b *testing.B) {
 				act := make([]byte, k.ActSize(cols))
 				k.Quantize(x, act)
@@ -66,7 +66,7 @@ func BenchmarkKernelRows(b *testing.B) {
 func BenchmarkKernelTile(b *testing.B) {
 	const ntok, chunk = 512, 128
 	for _, typ := range []ggml.Type{ggml.Q4_0, ggml.Q5_0, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K} {
-		k := fastKernels[typ]
+		k := Kernel(typ)
 		if k == nil || k.Tile == nil {
 			continue
 		}

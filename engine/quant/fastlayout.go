@@ -317,3 +317,67 @@ func bf16xQuantize(x []float32, dst []byte) {
 		binary.LittleEndian.PutUint64(dst[8*i:], math.Float64bits(float64(BF16ToFP32(FP32ToBF16(v)))))
 	}
 }
+
+// pi16 is the order the AVX2 K-quant kernels keep each 16-value half of a
+// group in: position 2k+m holds value 8m+k, so that VPMADDUBSW, which adds
+// adjacent products, adds two of the same lane class (index mod 8).
+var pi16 = func() (p [32]int) {
+	for i := range p {
+		h, q := i/16, i%16
+		p[i] = 16*h + 8*(q%2) + q/2
+	}
+	return p
+}()
+
+// q8KPermuted quantizes one block as quantizeQ8K with the quants of each
+// 32-value group in the order perm, and (pairs non-nil) the words
+// 32*(q[2i]+q[2i+1]) of the reordered quants.
+func q8KPermuted(x []float32, perm *[32]int, out *[q8KTypeSize]byte, pairs *[128]int16) {
+	var blk [q8KTypeSize]byte
+	quantizeQ8K(x[:qkK], blk[:])
+	copy(out[:4], blk[:4])
+	copy(out[4+qkK:], blk[4+qkK:])
+	for g := range 8 {
+		for p, v := range perm {
+			out[4+32*g+p] = blk[4+32*g+v]
+		}
+	}
+	if pairs != nil {
+		for i := range pairs {
+			pairs[i] = 32 * (int16(int8(out[4+2*i])) + int16(int8(out[5+2*i])))
+		}
+	}
+}
+
+// k4a is the AVX2 layout for Q4_K weights: as k4 with the sub-blocks in
+// order and each in pi16 order.
+func k4aQuantize(x []float32, dst []byte) {
+	var blk [q8KTypeSize]byte
+	for i := range len(x) / qkK {
+		q8KPermuted(x[i*qkK:(i+1)*qkK], &pi16, &blk, nil)
+		out := dst[i*k4Block : (i+1)*k4Block]
+		copy(out[:256], blk[4:4+qkK])
+		copy(out[256:288], blk[4+qkK:])
+		copy(out[288:292], blk[0:4])
+		clear(out[292:])
+	}
+}
+
+// k6a is the AVX2 layout for Q6_K weights: as k6 with each group in pi16
+// order (the correction words then pair values k and k+8 of each half).
+func k6aQuantize(x []float32, dst []byte) {
+	var (
+		blk   [q8KTypeSize]byte
+		pairs [128]int16
+	)
+	for i := range len(x) / qkK {
+		q8KPermuted(x[i*qkK:(i+1)*qkK], &pi16, &blk, &pairs)
+		out := dst[i*k6Block : (i+1)*k6Block]
+		copy(out[:256], blk[4:4+qkK])
+		for j, p := range pairs {
+			binary.LittleEndian.PutUint16(out[256+2*j:], uint16(p))
+		}
+		copy(out[512:516], blk[0:4])
+		clear(out[516:])
+	}
+}

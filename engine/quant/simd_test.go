@@ -95,10 +95,11 @@ func randomActivations(rng *rand.Rand, cols int) [][]float32 {
 // TestFastKernelsMatchScalar checks every fast path against the scalar
 // kernel, bit for bit, on random blocks and activations.
 func TestFastKernelsMatchScalar(t *testing.T) {
-	if len(fastKernels) == 0 {
+	if len(kernelSets) == 0 {
 		t.Skip("no fast paths on this CPU")
 	}
-	for typ, k := range fastKernels {
+	for _, k := range allKernels() {
+		typ := k.Type
 		t.Run(fmt.Sprintf("%s/%s", typ, k.Name), func(t *testing.T) {
 			f, _ := Lookup(typ)
 			vf, _ := Lookup(f.VecDotType)
@@ -138,7 +139,8 @@ func TestFastKernelsMatchScalar(t *testing.T) {
 // kernel, bit for bit, for full and partial token blocks and an odd number
 // of rows.
 func TestFastTilesMatchScalar(t *testing.T) {
-	for typ, k := range fastKernels {
+	for _, k := range allKernels() {
+		typ := k.Type
 		if k.Tile == nil {
 			continue
 		}
@@ -260,4 +262,15 @@ func checkFloatDot(t *testing.T, typ ggml.Type, w, x []byte, n int, got, want fl
 	if d := math.Abs(float64(got) - float64(want)); d > bound {
 		t.Fatalf("%s, %d values: fast %v, scalar %v: off by %g, bound %g", typ, n, got, want, d, bound)
 	}
+}
+
+// allKernels lists every fast path of every level this CPU runs.
+func allKernels() []*MatKernel {
+	var ks []*MatKernel
+	for _, set := range kernelSets {
+		for _, k := range set.kernels {
+			ks = append(ks, k)
+		}
+	}
+	return ks
 }
