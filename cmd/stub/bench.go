@@ -263,7 +263,7 @@ func printBench(w io.Writer, results []benchResult, verbose bool) {
 				share = fmt.Sprintf("%.0f%% of %.1f", 100*r.WeightGBps/r.ReadGBps, r.ReadGBps)
 			}
 		}
-		row := table.Row{r.ModelType, human.Bytes(r.ModelSize), human.Count(r.ModelNParams), r.Backends + " " + r.SIMD,
+		row := table.Row{r.ModelType, sizeMiB(r.ModelSize), human.Count(r.ModelNParams), r.Backends + " " + r.SIMD,
 			r.NThreads, testName(r), fmt.Sprintf("%.2f ± %.2f", r.AvgTs, r.StddevTs), bw}
 		if verbose {
 			row = append(row, share)
@@ -274,6 +274,14 @@ func printBench(w io.Writer, results []benchResult, verbose bool) {
 	if len(results) > 0 {
 		fmt.Fprintf(w, "%s, %s\n", results[0].ModelFilename, results[0].CPUInfo)
 	}
+}
+
+// sizeMiB prints a size as llama-bench does.
+func sizeMiB(n int64) string {
+	if n >= 1<<30 {
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	}
+	return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
 }
 
 func testName(r benchResult) string {
