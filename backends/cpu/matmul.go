@@ -1,0 +1,136 @@
+package cpu
+
+import (
+	"github.com/kiln-llm/kiln/backends"
+	"github.com/kiln-llm/kiln/engine/ggml"
+	"github.com/kiln-llm/kiln/engine/quant"
+)
+
+// matMul is one MatMul call's operands.
+type matMul struct {
+	out    []float32
+	w      *backends.Matrix
+	x      []float32
+	n      int
+	act    []byte
+	actRow int
+	fast   *quant.MatKernel
+	conv   func(x []float32, dst []byte)
+}
+
+// rowGrain is the smallest share of weight rows a thread takes at a time:
+// enough that the split never lands mid-cache-line of output.
+const rowGrain = 16
+
+// MatMul implements backends.Backend. Like ggml's mul_mat, it converts every
+// activation row to the weight type's vec-dot type once, then computes each
+// output as one dot product of a weight row with a converted row. Where the
+// CPU has a fast path for the weight type (quant.Kernel) it does the same
+// arithmetic with vector instructions on its own activation layout.
+func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
+	cols := w.Cols
+	m := matMul{out: out, w: w, x: x, n: n}
+	if k := quant.Kernel(w.Type); k != nil && k.Tile != nil && n > 1 {
+		c.matMulTiled(k, m)
+		return
+	}
+	if k := quant.Kernel(w.Type); k != nil {
+		m.fast, m.conv, m.actRow = k, k.Quantize, k.ActSize(cols)
+	} else if xt := w.Format.VecDotType; xt != ggml.F32 {
+		xf, _ := quant.Lookup(xt)
+		rb, _ := xt.RowSize(int64(cols))
+		m.conv, m.actRow = xf.Quantize, int(rb)
+	}
+	if m.conv == nil {
+		m.act, m.actRow = f32Bytes(x[:n*cols]), cols*4
+	} else {
+		if cap(c.act) < n*m.actRow {
+			c.act = make([]byte, n*m.actRow)
+		}
+		m.act = c.act[:n*m.actRow]
+	}
+	c.mm = m
+	if m.conv != nil {
+		c.pool.run(n, 1, c.mmConv)
+	}
+	grain := (w.Rows + 8*c.pool.threads - 1) / (8 * c.pool.threads)
+	grain = max(rowGrain, (grain+rowGrain-1)/rowGrain*rowGrain)
+	c.pool.run(w.Rows, grain, c.mmRows)
+	c.mm = matMul{}
+}
+
+// tileRows is how many weight rows a thread takes at a time in a tiled
+// product: each block of converted activations is used by all of them while
+// it is in the first-level cache.
+const tileRows = 128
+
+// matMulTiled is MatMul through a kernel's tiled form: the activations are
+// converted in blocks of quant.TileTokens tokens, and each thread multiplies
+// its rows with one block after another.
+func (c *CPU) matMulTiled(k *quant.MatKernel, m matMul) {
+	blocks := (m.n + quant.TileTokens - 1) / quant.TileTokens
+	m.fast, m.actRow = k, k.TileActSize(m.w.Cols)
+	if cap(c.act) < blocks*m.actRow {
+		c.act = make([]byte, blocks*m.actRow)
+	}
+	m.act = c.act[:blocks*m.actRow]
+	c.mm = m
+	c.pool.run(blocks, 1, c.mmTConv)
+	grain := min(tileRows, (m.w.Rows+2*c.pool.threads-1)/(2*c.pool.threads))
+	c.pool.run(m.w.Rows, (grain+1)&^1, c.mmTiles)
+	c.mm = matMul{}
+}
+
+// matMulTileConvert converts token blocks [lo, hi) of the current product.
+func (c *CPU) matMulTileConvert(_, lo, hi int) {
+	m := &c.mm
+	cols := m.w.Cols
+	for b := lo; b < hi; b++ {
+		t0 := b * quant.TileTokens
+		nt := min(quant.TileTokens, m.n-t0)
+		m.fast.TileQuantize(m.x[t0*cols:(t0+nt)*cols], cols, nt, m.act[b*m.actRow:(b+1)*m.actRow])
+	}
+}
+
+// matMulTiles computes weight rows [lo, hi) of the current tiled product
+// for every token block.
+func (c *CPU) matMulTiles(_, lo, hi int) {
+	m := &c.mm
+	w, rows := m.w, m.w.Rows
+	wr := w.Data[lo*w.RowBytes:]
+	for b := 0; b*quant.TileTokens < m.n; b++ {
+		t0 := b * quant.TileTokens
+		nt := min(quant.TileTokens, m.n-t0)
+		m.fast.Tile(m.out[t0*rows+lo:], rows, wr, w.RowBytes, hi-lo, m.act[b*m.actRow:(b+1)*m.actRow], w.Cols, nt)
+	}
+}
+
+// matMulConvert converts activation rows [lo, hi) of the current product.
+func (c *CPU) matMulConvert(_, lo, hi int) {
+	m := &c.mm
+	cols := m.w.Cols
+	for t := lo; t < hi; t++ {
+		m.conv(m.x[t*cols:(t+1)*cols], m.act[t*m.actRow:(t+1)*m.actRow])
+	}
+}
+
+// matMulRows computes weight rows [lo, hi) of the current product for
+// every activation row.
+func (c *CPU) matMulRows(_, lo, hi int) {
+	m := &c.mm
+	w, rows, cols := m.w, m.w.Rows, m.w.Cols
+	if m.fast != nil {
+		wr := w.Data[lo*w.RowBytes:]
+		for t := 0; t < m.n; t++ {
+			m.fast.Rows(m.out[t*rows+lo:t*rows+hi], wr, w.RowBytes, m.act[t*m.actRow:(t+1)*m.actRow], cols)
+		}
+		return
+	}
+	dot := w.Format.VecDot
+	for r := lo; r < hi; r++ {
+		wr := w.Data[r*w.RowBytes : (r+1)*w.RowBytes]
+		for t := 0; t < m.n; t++ {
+			m.out[t*rows+r] = dot(cols, wr, m.act[t*m.actRow:(t+1)*m.actRow])
+		}
+	}
+}
