@@ -234,13 +234,14 @@ func TestHealthLoadingAndMetrics(t *testing.T) {
 
 // TestGracefulShutdown cancels Serve while a long stream runs: with a long
 // deadline the stream finishes whole; with a short one it is cut with an
-// error line that says why, and Serve returns soon after.
+// error line that says why, and Serve returns soon after. (The short
+// deadline is far below the ~40 ms the 250 tokens take on a fast machine.)
 func TestGracefulShutdown(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		deadline time.Duration
 		cut      bool
-	}{{"finishes", 20 * time.Second, false}, {"cut", 50 * time.Millisecond, true}} {
+	}{{"finishes", 20 * time.Second, false}, {"cut", time.Millisecond, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewServer(newTestModel(t, tolstoyPath, 256, ModelConfig{}), Config{ShutdownTimeout: tc.deadline})
 			addr, stop := serveLoopback(t, s)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -235,6 +236,12 @@ func (s *Scheduler) loop() {
 				}
 			}
 		}
+		// The backend's threads occupy every processor during a step and
+		// spin between steps, and this loop never blocks while requests
+		// run: without a yield the goroutines that stream tokens to
+		// clients would wait for the runtime's 10 ms preemption, and
+		// tokens would reach clients in bursts.
+		runtime.Gosched()
 	}
 }
 

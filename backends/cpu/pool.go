@@ -162,8 +162,14 @@ func (p *pool) spinUntil(cond func() bool) bool {
 		if cond() {
 			return true
 		}
-		if i%256 == 0 && time.Now().After(deadline) {
-			return false
+		if i%256 == 0 {
+			if time.Now().After(deadline) {
+				return false
+			}
+			// Spin only while nothing else wants the processor: a
+			// goroutine streaming tokens to a client must not wait for
+			// the runtime's preemption.
+			runtime.Gosched()
 		}
 	}
 }
