@@ -83,6 +83,11 @@ func ReadConfig(f *gguf.File) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every block has tensors of its own: a count beyond the file's tensors
+	// is corrupt, and the loader would allocate a struct per block first.
+	if c.Layers > len(f.Tensors) {
+		return nil, fmt.Errorf("model: %s.block_count = %d but the file has only %d tensors", arch, c.Layers, len(f.Tensors))
+	}
 	c.KVHeads = c.Heads
 	if v, ok := f.Uint(arch + ".attention.head_count_kv"); ok {
 		c.KVHeads = int(v)
