@@ -33,15 +33,26 @@ func tokenize(src *source, text string, parseSpecial bool) error {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 64<<20)
 	for line := 1; in.Scan(); line++ {
-		var s string
-		if err := json.Unmarshal(in.Bytes(), &s); err != nil {
-			return fmt.Errorf("stdin line %d: want one JSON string per line: %v", line, err)
+		s, err := parseTokenizeLine(in.Bytes())
+		if err != nil {
+			return fmt.Errorf("stdin line %d: %v", line, err)
 		}
 		if err := encode(s); err != nil {
 			return err
 		}
 	}
 	return in.Err()
+}
+
+// parseTokenizeLine decodes one line of --tokenize - input. JSON null
+// unmarshals into a string without error, which would tokenize a line that
+// is not a string as "".
+func parseTokenizeLine(line []byte) (string, error) {
+	var s *string
+	if err := json.Unmarshal(line, &s); err != nil || s == nil {
+		return "", fmt.Errorf("want one JSON string per line, got %.40q", line)
+	}
+	return *s, nil
 }
 
 // detokenize prints the text of comma-separated ids.
