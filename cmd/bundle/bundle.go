@@ -62,6 +62,7 @@ func bundle(c *cli.Context) error {
 		secs.Manifest.Files = append(secs.Manifest.Files, fileRecord("template", tp, b))
 	}
 
+	inputs := []string{modelPath, c.String("modelfile"), c.String("template"), c.String("stub")}
 	modelPath, cleanup, err := quantizeModel(c, modelPath, &secs.Manifest)
 	if err != nil || modelPath == "" {
 		return err
@@ -89,6 +90,9 @@ func bundle(c *cli.Context) error {
 	}
 	defer rmStub()
 	out = artifactName(out, target)
+	if err := checkOutput(out, inputs...); err != nil {
+		return err
+	}
 	var r io.Reader = bytes.NewReader(g.Bytes())
 	var bar *human.Bar
 	if !c.Bool("quiet") && size > 64<<20 {
@@ -108,6 +112,28 @@ func bundle(c *cli.Context) error {
 			return err
 		}
 		platformNote(os.Stdout, out, target)
+	}
+	return nil
+}
+
+// checkOutput refuses an output path that names one of the inputs (the
+// rename at the end would replace the user's model with the artifact) or
+// lies in a folder that does not exist (the temp file's error would name a
+// file the user never asked for).
+func checkOutput(out string, inputs ...string) error {
+	if st, err := os.Stat(out); err == nil {
+		for _, in := range inputs {
+			if in == "" {
+				continue
+			}
+			if ist, err := os.Stat(in); err == nil && os.SameFile(st, ist) {
+				return fmt.Errorf("-o %s is the input %s: bundling would overwrite it", out, in)
+			}
+		}
+	}
+	dir := filepath.Dir(out)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("-o %s: folder %s does not exist", out, dir)
 	}
 	return nil
 }
