@@ -18,7 +18,13 @@ func perplexity(c *cli.Context, src *source, path string) error {
 	if err != nil {
 		return err
 	}
-	e, err := engine.Load(src.gguf, engine.Options{Threads: c.Int("threads"), Context: c.Int("ctx")})
+	// The bundled Modelfile's num_ctx and num_thread apply as in every other
+	// mode: checkMemory has already estimated the run with them.
+	set, err := loadSettings(c, src)
+	if err != nil {
+		return err
+	}
+	e, err := engine.Load(src.gguf, engine.Options{Threads: set.threads, Context: set.ctx})
 	if err != nil {
 		return err
 	}
