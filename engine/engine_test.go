@@ -47,6 +47,9 @@ func TestPerplexityProtocol(t *testing.T) {
 	if _, err := e.Perplexity(ids, 1, e.Context+1, nil); err == nil {
 		t.Fatal("chunks longer than the context: want an error")
 	}
+	if _, err := e.Perplexity([]int32{5, 99999}, 1, 8, nil); err == nil {
+		t.Fatal("a target id outside the vocabulary: want an error")
+	}
 }
 
 // TestSchedulerBatchesLikeAlone runs greedy requests concurrently and

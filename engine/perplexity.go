@@ -20,6 +20,11 @@ func (e *Engine) Perplexity(targets []int32, bos int32, chunkLen int, progress f
 		return 0, fmt.Errorf("perplexity: chunks of %d tokens do not fit the context of %d", chunkLen, e.Context)
 	}
 	vocab := e.Model.Config().Vocab
+	for i, id := range targets {
+		if id < 0 || int(id) >= vocab {
+			return 0, fmt.Errorf("perplexity: token %d is id %d, outside the vocabulary of %d", i, id, vocab)
+		}
+	}
 	seq := e.NewSequence()
 	logits := make([]float32, chunkLen*vocab)
 	input := make([]int32, 0, chunkLen)

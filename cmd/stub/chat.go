@@ -40,6 +40,7 @@ func loadChatModel(c *cli.Context, src *source) (*api.Model, *settings, error) {
 		e.Close()
 		return nil, nil, err
 	}
+	set.printNotes()
 	return m, set, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,7 @@ func generate(c *cli.Context, src *source) error {
 		return err
 	}
 	defer e.Close()
+	set.printNotes()
 
 	prompt, err := promptIDs(c, e)
 	if err != nil {
@@ -160,12 +162,24 @@ func writeLogits(e *engine.Engine, prompt []int32, path string) error {
 // writeFileAtomic writes data to a temp file beside path and renames it, so
 // path never holds a partial file.
 func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		os.Remove(tmp)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644) // CreateTemp makes it private
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 func isTerminal(f *os.File) bool {

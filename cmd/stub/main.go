@@ -37,7 +37,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "run this GGUF `FILE` instead of the bundled model"},
 		&cli.StringFlag{Name: "prompt", Aliases: []string{"p"}, Usage: "answer this `TEXT` and exit"},
 		&cli.BoolFlag{Name: "raw", Usage: "plain completion of the prompt (no chat template)"},
-		&cli.IntFlag{Name: "num-predict", Aliases: []string{"n"}, Value: -1, Usage: "generate at most `N` tokens (-1: until end of text or the context is full)"},
+		&cli.IntFlag{Name: "num-predict", Aliases: []string{"n"}, Value: -1, Usage: "generate at most `N` tokens (0 or -1: until end of text or the context is full)"},
 		&cli.Float64Flag{Name: "temp", Value: 0.8, Usage: "sampling temperature (0: greedy, the argmax of the raw logits)"},
 		&cli.IntFlag{Name: "top-k", Value: 40, Usage: "sample from the `K` most likely tokens (0: all)"},
 		&cli.Float64Flag{Name: "top-p", Value: 0.9, Usage: "nucleus sampling mass (1: off)"},

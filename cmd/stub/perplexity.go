@@ -29,10 +29,14 @@ func perplexity(c *cli.Context, src *source, path string) error {
 		return err
 	}
 	defer e.Close()
+	set.printNotes()
 	ids := e.Tokenizer.Encode(string(text), true, true)
 	bos := e.Tokenizer.BOS()
 	if len(ids) > 0 && ids[0] == bos {
 		ids = ids[1:]
+	}
+	if c.Int("ppl-chunk") <= 0 {
+		return fmt.Errorf("--ppl-chunk %d: chunks must hold at least one token", c.Int("ppl-chunk"))
 	}
 	chunk := min(c.Int("ppl-chunk"), e.Context)
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -20,12 +21,18 @@ type settings struct {
 	params       engine.Params
 	stop         []string
 	modelfile    *pack.Modelfile // nil without one
+	notes        []string        // said on stderr once the model has loaded
 	from         map[string]string
 }
 
 // loadSettings reads the bundled Modelfile, if any, and layers the flags on
 // top.
+// The result is kept on src: every mode and the memory check see the same
+// settings, and notes about them are printed once.
 func loadSettings(c *cli.Context, src *source) (*settings, error) {
+	if src.settings != nil {
+		return src.settings, nil
+	}
 	s := &settings{from: map[string]string{}}
 	if src.artifact != nil && src.artifact.Modelfile() != "" {
 		mf, err := pack.ParseModelfile(strings.NewReader(src.artifact.Modelfile()))
@@ -60,6 +67,12 @@ func loadSettings(c *cli.Context, src *source) (*settings, error) {
 	}
 	s.threads = intOpt("threads", "num_thread")
 	s.ctx = intOpt("ctx", "num_ctx")
+	if s.ctx < 0 {
+		return nil, fmt.Errorf("context %d (from %s) is negative", s.ctx, s.from["num_ctx"])
+	}
+	if trained, ok := src.gguf.Uint(src.gguf.Architecture() + ".context_length"); ok && s.ctx > int(trained) {
+		s.notes = append(s.notes, fmt.Sprintf("context %d is longer than the %d tokens the model was trained with: expect poor output beyond that", s.ctx, trained))
+	}
 	seed := int64(c.Int64("seed"))
 	if !c.IsSet("seed") && s.modelfile != nil {
 		if v, ok := s.modelfile.Param("seed"); ok {
@@ -98,5 +111,15 @@ func loadSettings(c *cli.Context, src *source) (*settings, error) {
 			s.stop = v.([]string)
 		}
 	}
+	src.settings = s
 	return s, nil
+}
+
+// printNotes writes the settings' notes to stderr, once the run is known to
+// go ahead (a failing run prints only its error).
+func (s *settings) printNotes() {
+	for _, n := range s.notes {
+		fmt.Fprintln(os.Stderr, "note:", n)
+	}
+	s.notes = nil
 }

@@ -16,6 +16,7 @@ type source struct {
 	name     string         // what to call it in messages
 	artifact *pack.Artifact // nil for -m
 	gguf     *gguf.File
+	settings *settings // layered once per run by loadSettings
 }
 
 // openSource opens the GGUF given with -m or, without one, the payload
