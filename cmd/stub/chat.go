@@ -14,18 +14,13 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-llm/kiln/api"
-	"github.com/kiln-llm/kiln/engine"
 	"github.com/kiln-llm/kiln/pack"
 )
 
 // loadChatModel loads the engine and the in-process API model (template,
 // system prompt, Modelfile history and defaults) with one slot.
 func loadChatModel(c *cli.Context, src *source) (*api.Model, *settings, error) {
-	set, err := loadSettings(c, src)
-	if err != nil {
-		return nil, nil, err
-	}
-	e, err := engine.Load(src.gguf, engine.Options{Threads: set.threads, Context: set.ctx})
+	e, set, err := loadEngine(c, src)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -40,7 +35,6 @@ func loadChatModel(c *cli.Context, src *source) (*api.Model, *settings, error) {
 		e.Close()
 		return nil, nil, err
 	}
-	set.printNotes()
 	return m, set, nil
 }
 

@@ -42,16 +42,11 @@ func generate(c *cli.Context, src *source) error {
 		}
 		return answer(c, src, text)
 	}
-	set, err := loadSettings(c, src)
-	if err != nil {
-		return err
-	}
-	e, err := engine.Load(src.gguf, engine.Options{Threads: set.threads, Context: set.ctx})
+	e, set, err := loadEngine(c, src)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	set.printNotes()
 
 	prompt, err := promptIDs(c, e)
 	if err != nil {

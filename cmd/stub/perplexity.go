@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kiln-llm/kiln/engine"
 	"github.com/kiln-llm/kiln/internal/human"
 )
 
@@ -20,16 +19,11 @@ func perplexity(c *cli.Context, src *source, path string) error {
 	}
 	// The bundled Modelfile's num_ctx and num_thread apply as in every other
 	// mode: checkMemory has already estimated the run with them.
-	set, err := loadSettings(c, src)
-	if err != nil {
-		return err
-	}
-	e, err := engine.Load(src.gguf, engine.Options{Threads: set.threads, Context: set.ctx})
+	e, _, err := loadEngine(c, src)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	set.printNotes()
 	ids := e.Tokenizer.Encode(string(text), true, true)
 	bos := e.Tokenizer.BOS()
 	if len(ids) > 0 && ids[0] == bos {

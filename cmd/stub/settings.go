@@ -123,3 +123,19 @@ func (s *settings) printNotes() {
 	}
 	s.notes = nil
 }
+
+// loadEngine loads the model with the run's layered settings (threads and
+// context from flags over the Modelfile) and prints their notes once it has
+// loaded; every mode that runs the model starts here.
+func loadEngine(c *cli.Context, src *source) (*engine.Engine, *settings, error) {
+	set, err := loadSettings(c, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := engine.Load(src.gguf, engine.Options{Threads: set.threads, Context: set.ctx})
+	if err != nil {
+		return nil, nil, err
+	}
+	set.printNotes()
+	return e, set, nil
+}
