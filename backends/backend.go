@@ -87,6 +87,11 @@ type Backend interface {
 	Attention(out, q []float32, k, v []uint16, n, pos0 int, a Attention)
 	// SwiGLU sets out = silu(gate) * up element-wise.
 	SwiGLU(out, gate, up []float32)
+	// MatMulSwiGLU sets out[t*gate.Rows+r] = silu(gate.Row(r)·x_t) *
+	// (up.Row(r)·x_t): the feed-forward's two products and its gate as one
+	// op, with the results MatMul and SwiGLU would give, but no buffer for
+	// the up product and one conversion of x for both.
+	MatMulSwiGLU(out []float32, gate, up *Matrix, x []float32, n int)
 	// Add sets dst += src element-wise.
 	Add(dst, src []float32)
 	// Close releases the backend's threads.

@@ -22,8 +22,17 @@ import (
 type Options struct {
 	Threads int // worker threads (0: one per CPU)
 	Context int // positions per sequence (0: the model's trained length, at most DefaultContext)
-	Batch   int // tokens per forward pass (0: 512)
+	Batch   int // tokens per forward call (0: 512)
+	// MicroBatch is the most tokens one pass of a forward call evaluates
+	// (0: DefaultMicroBatch): the scratch memory is sized for it.
+	MicroBatch int
 }
+
+// DefaultMicroBatch is the pass size when Options leave it out: measured on
+// the 1B Llama Q4_K_M, 128 tokens prefill as fast as 512 (the weights are
+// re-read four times instead of once, a few percent of prefill's compute),
+// and the scratch memory shrinks fourfold.
+const DefaultMicroBatch = 128
 
 // DefaultContext caps the context when the model's trained length is larger,
 // so that a default start does not reserve gigabytes of KV cache.
@@ -36,7 +45,10 @@ type Engine struct {
 	Tokenizer *tokenizer.Tokenizer
 	Backend   backends.Backend
 	Context   int // positions per sequence
-	Batch     int // tokens per forward pass
+	Batch     int // tokens per forward call
+	// MicroBatch is the most tokens of one pass: a forward call of more
+	// runs in several.
+	MicroBatch int
 
 	mu      sync.Mutex // one forward pass at a time: it owns scratch and the backend
 	scratch *model.Scratch
@@ -72,8 +84,13 @@ func Load(f *gguf.File, o Options) (*Engine, error) {
 		batch = 512
 	}
 	batch = min(batch, ctx)
-	return &Engine{File: f, Model: m, Tokenizer: tok, Backend: b, Context: ctx, Batch: batch,
-		scratch: model.NewScratch(cfg, batch)}, nil
+	micro := o.MicroBatch
+	if micro <= 0 {
+		micro = DefaultMicroBatch
+	}
+	micro = min(micro, batch)
+	return &Engine{File: f, Model: m, Tokenizer: tok, Backend: b, Context: ctx, Batch: batch, MicroBatch: micro,
+		scratch: model.NewScratch(cfg, micro)}, nil
 }
 
 // Close releases the backend (not the file).
@@ -89,7 +106,7 @@ func (e *Engine) KVBytes() int64 {
 func (e *Engine) forward(chunks []model.Chunk) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.Model.Forward(e.scratch, chunks)
+	return model.Forward(e.Model, e.scratch, chunks)
 }
 
 // Sequence is one token stream and its KV cache, driven by one goroutine.

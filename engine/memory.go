@@ -16,8 +16,9 @@ type Memory struct {
 	// KV is the key/value cache of every sequence slot, allocated when the
 	// slots are made; like Scratch it must stay in memory.
 	KV int64
-	// Scratch estimates the working buffers: activations of one batch,
-	// their quantized copies, attention scores and logits.
+	// Scratch estimates the working buffers (activations of one pass,
+	// their quantized copies, attention scores and logits) and the
+	// vocabulary's tables.
 	Scratch int64
 }
 
@@ -30,34 +31,35 @@ func (m Memory) Heap() int64 { return m.KV + m.Scratch }
 
 // EstimateMemory returns the memory of a model of shape c whose forward
 // pass reads weights bytes, run with slots sequences of ctx positions and
-// batches of up to batch tokens (0: the defaults Load uses), with the
+// passes of up to micro tokens (0: the defaults Load uses), with the
 // logits of one position per slot; AllLogitsBytes is the extra for the
-// logits of every position of a batch.
-func EstimateMemory(c *model.Config, weights int64, ctx, batch, slots int) Memory {
+// logits of every position of a pass.
+func EstimateMemory(c *model.Config, weights int64, ctx, micro, slots int) Memory {
 	if ctx <= 0 {
 		ctx = c.ContextLen
 		if ctx <= 0 || ctx > DefaultContext {
 			ctx = DefaultContext
 		}
 	}
-	if batch <= 0 {
-		batch = 512
+	if micro <= 0 {
+		micro = DefaultMicroBatch
 	}
-	batch = min(batch, ctx)
+	micro = min(micro, ctx)
 	slots = max(slots, 1)
-	qDim := c.Heads * c.HeadDim
-	// model.NewScratch's float32 buffers, one row per batch token.
-	perToken := 3*c.Dim + max(c.Dim, qDim) + qDim + 2*c.KVDim() + 3*c.FFN
-	scratch := int64(batch) * int64(perToken) * 4
+	scratch := model.ScratchBytes(c, micro)
 	// The widest activation row converted for a matrix product (at most
-	// float32 for float weights), per batch token.
-	scratch += int64(batch) * int64(max(c.Dim, c.FFN)) * 4
+	// float32 for float weights), per token of a pass.
+	scratch += int64(micro) * int64(max(c.Dim, c.FFN)) * 4
 	// Attention: per thread, scores and their half-precision copy over
 	// the whole context, and a float64 accumulator per head dimension.
 	threads := int64(runtime.NumCPU())
 	scratch += threads * (int64(ctx)*(4+2) + int64(c.HeadDim)*8)
 	// Logits: one row per slot.
 	scratch += int64(slots) * int64(c.Vocab) * 4
+	// The vocabulary: the file's token and merge strings and the
+	// tokenizer's maps built from them, measured at about 200 bytes per
+	// token for Llama 3's (26 MB for 128,256 tokens).
+	scratch += int64(c.Vocab) * vocabBytesPerToken
 	return Memory{
 		Weights: weights,
 		KV:      int64(slots) * kv.Bytes(c.Layers, ctx, c.KVDim()),
@@ -65,18 +67,21 @@ func EstimateMemory(c *model.Config, weights int64, ctx, batch, slots int) Memor
 	}
 }
 
+// vocabBytesPerToken bounds the heap a vocabulary takes per token.
+const vocabBytesPerToken = 256
+
 // AllLogitsBytes is the scratch that the logits of every position of a
-// batch of up to batch tokens (0: Load's default) take on top of
+// pass of up to micro tokens (0: Load's default) take on top of
 // EstimateMemory's, as --logits-out and perplexity ask for: for a large
-// vocabulary, hundreds of megabytes.
-func AllLogitsBytes(c *model.Config, batch int) int64 {
-	if batch <= 0 {
-		batch = 512
+// vocabulary, tens of megabytes.
+func AllLogitsBytes(c *model.Config, micro int) int64 {
+	if micro <= 0 {
+		micro = DefaultMicroBatch
 	}
-	return int64(batch) * int64(c.Vocab) * 4
+	return int64(micro) * int64(c.Vocab) * 4
 }
 
 // Memory returns what the engine takes with slots sequences.
 func (e *Engine) Memory(slots int) Memory {
-	return EstimateMemory(e.Model.Config(), e.Model.Bytes(), e.Context, e.Batch, slots)
+	return EstimateMemory(e.Model.Config(), e.Model.Bytes(), e.Context, e.MicroBatch, slots)
 }

@@ -34,8 +34,8 @@ func TestEstimateMemoryShape(t *testing.T) {
 			}
 		})
 	}
-	if got := AllLogitsBytes(c, 0); got != 512*int64(c.Vocab)*4 {
-		t.Errorf("AllLogitsBytes = %d, want a default batch of 512 rows", got)
+	if got := AllLogitsBytes(c, 0); got != DefaultMicroBatch*int64(c.Vocab)*4 {
+		t.Errorf("AllLogitsBytes = %d, want a default pass of %d rows", got, DefaultMicroBatch)
 	}
 	// Llama-3.2-1B at 4096 tokens: the KV cache llama.cpp reports, 128 MiB.
 	if got := EstimateMemory(c, 0, 4096, 0, 1).KV; got != 128<<20 {
@@ -72,7 +72,7 @@ func TestMemoryCoversAllocations(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	grew := int64(after.TotalAlloc - before.TotalAlloc)
 	m := e.Memory(1)
-	m.Scratch += AllLogitsBytes(e.Model.Config(), e.Batch)
+	m.Scratch += AllLogitsBytes(e.Model.Config(), e.MicroBatch)
 	if m.KV != e.KVBytes() {
 		t.Errorf("KV %d, engine's KVBytes %d", m.KV, e.KVBytes())
 	}

@@ -42,6 +42,10 @@ type CPU struct {
 	mmConv  func(worker, lo, hi int)
 	mmTiles func(worker, lo, hi int)
 	mmTConv func(worker, lo, hi int)
+	mmGLU   func(worker, lo, hi int)
+
+	gluTmp []float32 // per thread: up products of one strip (MatMulSwiGLU)
+	upOut  []float32 // MatMulSwiGLU's up product when it cannot fuse
 }
 
 var _ backends.Backend = (*CPU)(nil)
@@ -57,6 +61,7 @@ func New(threads int) *CPU {
 	c.mmConv = c.matMulConvert
 	c.mmTiles = c.matMulTiles
 	c.mmTConv = c.matMulTileConvert
+	c.mmGLU = c.matMulSwiGLU
 	c.atRows = c.attentionRows
 	c.atLanes = c.attentionBlocks
 	c.simd = hasAVX512()

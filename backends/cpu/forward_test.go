@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestDecodeStepAllocatesNothing(t *testing.T) {
 			cache := model.NewCache(cfg, 256)
 			logits := make([]float32, cfg.Vocab)
 			chunks := []model.Chunk{{Cache: cache, Tokens: []int32{1, 2, 3, 4}, Logits: logits}}
-			if err := m.Forward(s, chunks); err != nil {
+			if err := model.Forward(m, s, chunks); err != nil {
 				t.Fatal(err)
 			}
 			tok := []int32{5}
@@ -45,7 +46,7 @@ func TestDecodeStepAllocatesNothing(t *testing.T) {
 			pos := 4
 			allocs := testing.AllocsPerRun(20, func() {
 				chunks[0].Pos = pos
-				if err := m.Forward(s, chunks); err != nil {
+				if err := model.Forward(m, s, chunks); err != nil {
 					t.Fatal(err)
 				}
 				pos++
@@ -74,7 +75,7 @@ func BenchmarkDecode(b *testing.B) {
 	pos := 0
 	step := func() {
 		chunks[0].Pos = pos
-		if err := m.Forward(s, chunks); err != nil {
+		if err := model.Forward(m, s, chunks); err != nil {
 			b.Fatal(err)
 		}
 		pos++
@@ -92,7 +93,7 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // BenchmarkPrefill times one batch of 512 tokens on the model named by
-// $KILN_BENCH_MODEL.
+// $KILN_BENCH_MODEL, run in passes of 512, 256 and 128 tokens.
 func BenchmarkPrefill(b *testing.B) {
 	path := os.Getenv("KILN_BENCH_MODEL")
 	if path == "" {
@@ -102,18 +103,22 @@ func BenchmarkPrefill(b *testing.B) {
 	defer done()
 	cfg := m.Config()
 	const n = 512
-	s := model.NewScratch(cfg, n)
 	cache := model.NewCache(cfg, n)
 	logits := make([]float32, cfg.Vocab)
 	ids := make([]int32, n)
 	for i := range ids {
 		ids[i] = int32(i * 7919 % cfg.Vocab)
 	}
-	for range b.N {
-		cache.Truncate(0)
-		if err := m.Forward(s, []model.Chunk{{Cache: cache, Tokens: ids, Logits: logits}}); err != nil {
-			b.Fatal(err)
-		}
+	for _, micro := range []int{512, 256, 128} {
+		b.Run(fmt.Sprintf("pass%d", micro), func(b *testing.B) {
+			s := model.NewScratch(cfg, micro)
+			for range b.N {
+				cache.Truncate(0)
+				if err := model.Forward(m, s, []model.Chunk{{Cache: cache, Tokens: ids, Logits: logits}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "tok/s")
+		})
 	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "tok/s")
 }

@@ -15,7 +15,9 @@ type matMul struct {
 	act    []byte
 	actRow int
 	fast   *quant.MatKernel
+	tiled  bool // act holds blocks of quant.TileTokens tokens for fast.Tile
 	conv   func(x []float32, dst []byte)
+	up     *backends.Matrix // MatMulSwiGLU's second matrix; w is the gate
 }
 
 // rowGrain is the smallest share of weight rows a thread takes at a time:
@@ -28,34 +30,12 @@ const rowGrain = 16
 // CPU has a fast path for the weight type (quant.Kernel) it does the same
 // arithmetic with vector instructions on its own activation layout.
 func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
-	cols := w.Cols
-	m := matMul{out: out, w: w, x: x, n: n}
-	if k := quant.Kernel(w.Type); k != nil && k.Tile != nil && n > 1 {
-		c.matMulTiled(k, m)
-		return
-	}
-	if k := quant.Kernel(w.Type); k != nil {
-		m.fast, m.conv, m.actRow = k, k.Quantize, k.ActSize(cols)
-	} else if xt := w.Format.VecDotType; xt != ggml.F32 {
-		xf, _ := quant.Lookup(xt)
-		rb, _ := xt.RowSize(int64(cols))
-		m.conv, m.actRow = xf.Quantize, int(rb)
-	}
-	if m.conv == nil {
-		m.act, m.actRow = f32Bytes(x[:n*cols]), cols*4
+	c.convert(matMul{out: out, w: w, x: x, n: n})
+	if c.mm.tiled {
+		c.pool.run(w.Rows, c.tileGrain(w.Rows), c.mmTiles)
 	} else {
-		if cap(c.act) < n*m.actRow {
-			c.act = make([]byte, n*m.actRow)
-		}
-		m.act = c.act[:n*m.actRow]
+		c.pool.run(w.Rows, c.rowGrain(w.Rows), c.mmRows)
 	}
-	c.mm = m
-	if m.conv != nil {
-		c.pool.run(n, 1, c.mmConv)
-	}
-	grain := (w.Rows + 8*c.pool.threads - 1) / (8 * c.pool.threads)
-	grain = max(rowGrain, (grain+rowGrain-1)/rowGrain*rowGrain)
-	c.pool.run(w.Rows, grain, c.mmRows)
 	c.mm = matMul{}
 }
 
@@ -64,21 +44,58 @@ func (c *CPU) MatMul(out []float32, w *backends.Matrix, x []float32, n int) {
 // it is in the first-level cache.
 const tileRows = 128
 
-// matMulTiled is MatMul through a kernel's tiled form: the activations are
-// converted in blocks of quant.TileTokens tokens, and each thread multiplies
-// its rows with one block after another.
-func (c *CPU) matMulTiled(k *quant.MatKernel, m matMul) {
-	blocks := (m.n + quant.TileTokens - 1) / quant.TileTokens
-	m.fast, m.actRow = k, k.TileActSize(m.w.Cols)
-	if cap(c.act) < blocks*m.actRow {
-		c.act = make([]byte, blocks*m.actRow)
+// convert makes m the current product and converts its activations:
+// through the weight type's tiled kernel where it has one and there is more
+// than one token, else row by row to the fast kernel's or ggml's vec-dot
+// layout; float32 activations for float32 weights are used as they are.
+func (c *CPU) convert(m matMul) {
+	cols := m.w.Cols
+	k := quant.Kernel(m.w.Type)
+	switch {
+	case k != nil && k.Tile != nil && m.n > 1:
+		blocks := (m.n + quant.TileTokens - 1) / quant.TileTokens
+		m.fast, m.tiled, m.actRow = k, true, k.TileActSize(cols)
+		m.act = c.actBuffer(blocks * m.actRow)
+		c.mm = m
+		c.pool.run(blocks, 1, c.mmTConv)
+		return
+	case k != nil:
+		m.fast, m.conv, m.actRow = k, k.Quantize, k.ActSize(cols)
+	case m.w.Format.VecDotType != ggml.F32:
+		xf, _ := quant.Lookup(m.w.Format.VecDotType)
+		rb, _ := m.w.Format.VecDotType.RowSize(int64(cols))
+		m.conv, m.actRow = xf.Quantize, int(rb)
 	}
-	m.act = c.act[:blocks*m.actRow]
+	if m.conv == nil {
+		m.act, m.actRow = f32Bytes(m.x[:m.n*cols]), cols*4
+		c.mm = m
+		return
+	}
+	m.act = c.actBuffer(m.n * m.actRow)
 	c.mm = m
-	c.pool.run(blocks, 1, c.mmTConv)
-	grain := min(tileRows, (m.w.Rows+2*c.pool.threads-1)/(2*c.pool.threads))
-	c.pool.run(m.w.Rows, (grain+1)&^1, c.mmTiles)
-	c.mm = matMul{}
+	c.pool.run(m.n, 1, c.mmConv)
+}
+
+// actBuffer returns n bytes of the converted-activation buffer.
+func (c *CPU) actBuffer(n int) []byte {
+	if cap(c.act) < n {
+		c.act = make([]byte, n)
+	}
+	return c.act[:n]
+}
+
+// rowGrain splits rows among the threads for the one-token kernels: eight
+// shares per thread even out uneven progress, in multiples of rowGrain.
+func (c *CPU) rowGrain(rows int) int {
+	grain := (rows + 8*c.pool.threads - 1) / (8 * c.pool.threads)
+	return max(rowGrain, (grain+rowGrain-1)/rowGrain*rowGrain)
+}
+
+// tileGrain splits rows among the threads for a tiled product: at most
+// tileRows at a time, at least two shares per thread, an even count.
+func (c *CPU) tileGrain(rows int) int {
+	grain := min(tileRows, (rows+2*c.pool.threads-1)/(2*c.pool.threads))
+	return (grain + 1) &^ 1
 }
 
 // matMulTileConvert converts token blocks [lo, hi) of the current product.

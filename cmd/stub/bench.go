@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kiln-llm/kiln/backends/cpu"
+	"github.com/kiln-llm/kiln/engine"
 	"github.com/kiln-llm/kiln/engine/gguf"
 	"github.com/kiln-llm/kiln/engine/model"
 	"github.com/kiln-llm/kiln/engine/quant"
@@ -46,6 +47,7 @@ func benchFlags() []cli.Flag {
 		&cli.StringFlag{Name: "bench-prompt", Value: "512", Usage: "with --bench: prompt lengths to test, `N[,N...]`, each evaluated as one batch (llama-bench's -p; 0: none; same as -p with --bench)"},
 		&cli.StringFlag{Name: "bench-gen", Value: "128", Usage: "with --bench: generation lengths to test, `N[,N...]`, one token at a time (llama-bench's -n; 0: none; same as -n with --bench)"},
 		&cli.IntFlag{Name: "repetitions", Aliases: []string{"r"}, Value: 5, Usage: "with --bench: repetitions of each test"},
+		&cli.IntFlag{Name: "ubatch", Aliases: []string{"ub"}, Value: engine.DefaultMicroBatch, Usage: "with --bench: the most tokens of one forward pass; a longer prompt runs in several (llama-bench's -ub)"},
 		&cli.BoolFlag{Name: "json", Usage: "with --bench: print a JSON array of results with llama-bench's field names instead of a table"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "with --bench: also measure the read bandwidth the machine sustains now and print generation's share of it"},
 	}
@@ -62,6 +64,7 @@ type benchResult struct {
 	CPUInfo       string    `json:"cpu_info"`
 	NThreads      int       `json:"n_threads"`
 	NBatch        int       `json:"n_batch"`
+	NUbatch       int       `json:"n_ubatch"`
 	NPrompt       int       `json:"n_prompt"`
 	NGen          int       `json:"n_gen"`
 	TestTime      string    `json:"test_time"`
@@ -94,6 +97,10 @@ func bench(c *cli.Context, src *source) error {
 	if reps < 1 {
 		return fmt.Errorf("-r %d: need at least one repetition", reps)
 	}
+	ubatch := c.Int("ubatch")
+	if ubatch < 1 || ubatch > 1<<16 {
+		return fmt.Errorf("--ubatch %d: want a token count from 1 to 65536", ubatch)
+	}
 	ctx, batch := 1, 1
 	for _, n := range prompts {
 		ctx, batch = max(ctx, n), max(batch, n)
@@ -110,7 +117,8 @@ func bench(c *cli.Context, src *source) error {
 		return err
 	}
 	cfg := m.Config()
-	scratch := model.NewScratch(cfg, batch)
+	ubatch = min(ubatch, batch)
+	scratch := model.NewScratch(cfg, ubatch)
 	cache := model.NewCache(cfg, ctx)
 	logits := make([]float32, cfg.Vocab)
 	chunks := []model.Chunk{{Cache: cache, Logits: logits}}
@@ -122,6 +130,7 @@ func bench(c *cli.Context, src *source) error {
 		CPUInfo:       cpuName(),
 		NThreads:      b.Threads(),
 		NBatch:        batch,
+		NUbatch:       ubatch,
 		SIMD:          quant.SIMD(),
 		WeightBytes:   m.Bytes(),
 	}
@@ -143,7 +152,7 @@ func bench(c *cli.Context, src *source) error {
 		cache.Truncate(0)
 		chunks[0].Tokens, chunks[0].Pos = ids[:n], 0
 		start := time.Now()
-		err := m.Forward(scratch, chunks)
+		err := model.Forward(m, scratch, chunks)
 		return time.Since(start), err
 	}
 	tg := func(n int) (time.Duration, error) {
@@ -153,7 +162,7 @@ func bench(c *cli.Context, src *source) error {
 		start := time.Now()
 		for pos := range n {
 			chunks[0].Pos = pos
-			if err := m.Forward(scratch, chunks); err != nil {
+			if err := model.Forward(m, scratch, chunks); err != nil {
 				return 0, err
 			}
 			next[0] = sample.Greedy(logits)

@@ -20,56 +20,40 @@ type batch struct {
 	chunks           []Chunk
 	x, xb, att       []float32
 	q, k, v          []float32
-	gate, up         []float32
+	gate             []float32
 	attn             backends.Attention
 	dim, qDim, kvDim int
 }
 
-// begin checks that every chunk fits its cache and the scratch, and embeds
-// all tokens into the residual stream.
-func begin(s *Scratch, c *Config, embd *backends.Matrix, chunks []Chunk) (*batch, error) {
+// begin lays the pass's views over the scratch buffers and embeds every
+// token into the residual stream.
+func begin(s *Scratch, c *Config, embd *backends.Matrix, chunks []Chunk) *batch {
 	n := 0
 	for i := range chunks {
-		ch := &chunks[i]
-		if len(ch.Tokens) == 0 {
-			return nil, fmt.Errorf("model: chunk %d has no tokens", i)
-		}
-		if err := ch.Cache.Reserve(ch.Pos, len(ch.Tokens)); err != nil {
-			return nil, err
-		}
-		switch {
-		case ch.Hidden != nil:
-			if len(ch.Hidden) < len(ch.Tokens)*c.Dim {
-				return nil, fmt.Errorf("model: chunk %d: hidden-state buffer of %d, want %d", i, len(ch.Hidden), len(ch.Tokens)*c.Dim)
-			}
-		case ch.Logits == nil:
-			// Nothing wanted: a prefill chunk that does not end its prompt.
-		case ch.All && len(ch.Logits) < len(ch.Tokens)*c.Vocab, len(ch.Logits) < c.Vocab:
-			return nil, fmt.Errorf("model: chunk %d: logits buffer of %d is too small", i, len(ch.Logits))
-		}
-		n += len(ch.Tokens)
-	}
-	if n == 0 || n > s.Batch {
-		return nil, fmt.Errorf("model: batch of %d tokens (max %d)", n, s.Batch)
+		n += len(chunks[i].Tokens)
 	}
 	dim, qDim, kvDim := c.Dim, c.Heads*c.HeadDim, c.KVDim()
+	// q, k, v and the attention output during attention; the gated
+	// feed-forward activations after it.
+	w := s.work
+	q, w := w[:n*qDim], w[n*qDim:]
+	k, w := w[:n*kvDim], w[n*kvDim:]
+	v, w := w[:n*kvDim], w[n*kvDim:]
+	att := w[:n*qDim]
 	bt := &s.view
 	*bt = batch{
 		n: n, chunks: chunks, dim: dim, qDim: qDim, kvDim: kvDim,
-		x: s.x[:n*dim], xb: s.xb[:n*dim], att: s.xb2[:n*qDim],
-		q: s.q[:n*qDim], k: s.k[:n*kvDim], v: s.v[:n*kvDim],
-		gate: s.gate[:n*c.FFN], up: s.up[:n*c.FFN],
+		x: s.x[:n*dim], xb: s.xb[:n*dim], att: att, q: q, k: k, v: v,
+		gate: s.work[:n*c.FFN],
 		attn: backends.Attention{Heads: c.Heads, KVHeads: c.KVHeads, HeadDim: c.HeadDim,
 			Scale: 1 / float32(math.Sqrt(float64(c.HeadDim)))},
 	}
 	row := 0
 	for _, ch := range chunks {
-		if err := embed(bt.x[row*dim:], embd, ch.Tokens); err != nil {
-			return nil, err
-		}
+		embed(bt.x[row*dim:], embd, ch.Tokens)
 		row += len(ch.Tokens)
 	}
-	return bt, nil
+	return bt
 }
 
 // rope rotates q and k of every chunk by its own positions.
@@ -104,9 +88,7 @@ func (bt *batch) attend(b backends.Backend, li int, wo *backends.Matrix) {
 // feedForward adds down · (silu(gate · norm(x)) * up · norm(x)) to x.
 func (bt *batch) feedForward(b backends.Backend, c *Config, norm []float32, gate, up, down *backends.Matrix) {
 	b.RMSNorm(bt.xb, bt.x, norm, bt.dim, c.Eps)
-	b.MatMul(bt.gate, gate, bt.xb, bt.n)
-	b.MatMul(bt.up, up, bt.xb, bt.n)
-	b.SwiGLU(bt.gate, bt.gate, bt.up) // in place: element-wise, and saves a buffer
+	b.MatMulSwiGLU(bt.gate, gate, up, bt.xb, bt.n)
 	b.MatMul(bt.xb, down, bt.gate, bt.n)
 	b.Add(bt.x, bt.xb)
 }
@@ -116,6 +98,8 @@ func (bt *batch) feedForward(b backends.Backend, c *Config, norm []float32, gate
 // of the others) in one product, and hands each chunk its rows. Chunks that
 // asked for hidden states get their normed rows instead.
 func (bt *batch) finish(b backends.Backend, s *Scratch, c *Config, norm []float32, out *backends.Matrix) {
+	// The normed rows go to xb: no block reads it any more.
+	normed := bt.xb
 	rows, row := 0, 0
 	for _, ch := range bt.chunks {
 		n := len(ch.Tokens)
@@ -132,7 +116,7 @@ func (bt *batch) finish(b backends.Backend, s *Scratch, c *Config, norm []float3
 			first = row
 		}
 		k := row + n - first
-		b.RMSNorm(s.out[rows*c.Dim:(rows+k)*c.Dim], bt.x[first*c.Dim:(row+n)*c.Dim], norm, c.Dim, c.Eps)
+		b.RMSNorm(normed[rows*c.Dim:(rows+k)*c.Dim], bt.x[first*c.Dim:(row+n)*c.Dim], norm, c.Dim, c.Eps)
 		rows += k
 		row += n
 	}
@@ -143,7 +127,7 @@ func (bt *batch) finish(b backends.Backend, s *Scratch, c *Config, norm []float3
 		return
 	}
 	logits := s.outLogits[:rows*c.Vocab]
-	b.MatMul(logits, out, s.out[:rows*c.Dim], rows)
+	b.MatMul(logits, out, normed[:rows*c.Dim], rows)
 	for _, ch := range bt.chunks {
 		if ch.Hidden != nil || ch.Logits == nil {
 			continue

@@ -35,13 +35,11 @@ func (c *Config) KVDim() int { return c.KVHeads * c.HeadDim }
 type Model interface {
 	// Config returns the hyper-parameters.
 	Config() *Config
-	// Forward runs a batch of chunks, each some tokens of one sequence,
-	// through the network in one pass: the matrix products see the rows of
-	// every chunk at once, attention sees each chunk's own cache. Each
-	// chunk's keys and values are appended to its cache.
-	Forward(s *Scratch, chunks []Chunk) error
 	// Bytes is the size of the weights the forward pass reads.
 	Bytes() int64
+	// pass is one forward pass over chunks that Forward has checked and
+	// that fit s.
+	pass(s *Scratch, chunks []Chunk)
 }
 
 // Chunk is the part of one sequence a Forward call evaluates.
@@ -129,35 +127,46 @@ func ReadConfig(f *gguf.File) (*Config, error) {
 	return c, nil
 }
 
-// Scratch is the working memory of Forward for up to Batch tokens in
-// total, allocated once and reused for every call (one goroutine at a time).
+// Scratch is the working memory of one forward pass over up to Batch
+// tokens, allocated once and reused for every call (one goroutine at a
+// time). Forward runs larger batches as several passes, so Batch is what
+// llama.cpp calls the micro-batch: it bounds memory, not what callers may
+// submit.
 type Scratch struct {
 	Batch int
 
-	x, xb, xb2 []float32 // residual stream, normed input, attention output
-	q, k, v    []float32
-	gate, up   []float32
-	out        []float32 // normed rows that need logits
-	outLogits  []float32 // their logits before they are scattered
-	view       batch     // the current Forward's views of the buffers
+	x, xb []float32 // residual stream; normed input and projection outputs
+	// work holds q, k, v and the attention output while a block attends,
+	// then the gated feed-forward activations: the two are never live
+	// together.
+	work      []float32
+	outLogits []float32 // logits of the rows that need them, before they are scattered
+	parts     []Chunk   // Forward's chunks of the current pass
+	view      batch     // the current pass's views of the buffers
 }
 
-// NewScratch allocates scratch memory for c and up to batch tokens per
-// Forward call.
+// NewScratch allocates scratch memory for c and passes of up to batch
+// tokens.
 func NewScratch(c *Config, batch int) *Scratch {
-	qDim := c.Heads * c.HeadDim
+	batch = max(batch, 1)
 	return &Scratch{
 		Batch: batch,
 		x:     make([]float32, batch*c.Dim),
 		xb:    make([]float32, batch*c.Dim),
-		xb2:   make([]float32, batch*max(c.Dim, qDim)),
-		q:     make([]float32, batch*qDim),
-		k:     make([]float32, batch*c.KVDim()),
-		v:     make([]float32, batch*c.KVDim()),
-		gate:  make([]float32, batch*c.FFN),
-		up:    make([]float32, batch*c.FFN),
-		out:   make([]float32, batch*c.Dim),
+		work:  make([]float32, batch*workPerToken(c)),
 	}
+}
+
+// ScratchBytes is the memory NewScratch(c, batch) allocates.
+func ScratchBytes(c *Config, batch int) int64 {
+	return int64(max(batch, 1)) * int64(2*c.Dim+workPerToken(c)) * 4
+}
+
+// workPerToken is the floats per token of Scratch.work: the larger of the
+// attention half's q, k, v and output and the feed-forward's activations.
+func workPerToken(c *Config) int {
+	qDim := c.Heads * c.HeadDim
+	return max(2*qDim+2*c.KVDim(), c.FFN)
 }
 
 // NewCache allocates the KV cache of one sequence of up to ctx positions.

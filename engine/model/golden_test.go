@@ -81,7 +81,7 @@ func TestGoldenModels(t *testing.T) {
 			s := NewScratch(cfg, 512)
 			cache := NewCache(cfg, 512)
 			got := make([]float32, n*cfg.Vocab)
-			if err := m.Forward(s, []Chunk{{Cache: cache, Tokens: g.PromptIDs, All: true, Logits: got}}); err != nil {
+			if err := Forward(m, s, []Chunk{{Cache: cache, Tokens: g.PromptIDs, All: true, Logits: got}}); err != nil {
 				t.Fatal(err)
 			}
 			tol := tolerance(name)
@@ -114,7 +114,7 @@ func TestGoldenModels(t *testing.T) {
 				if id != g.Greedy[k] {
 					t.Fatalf("greedy step %d: got %d, want %d (margin %.3g)", k, id, g.Greedy[k], step.Margin)
 				}
-				if err := m.Forward(s, []Chunk{{Cache: cache, Tokens: []int32{id}, Pos: pos, Logits: logits}}); err != nil {
+				if err := Forward(m, s, []Chunk{{Cache: cache, Tokens: []int32{id}, Pos: pos, Logits: logits}}); err != nil {
 					t.Fatal(err)
 				}
 				pos++
@@ -154,7 +154,7 @@ func TestChunksBatchLikeSeparateCalls(t *testing.T) {
 
 	alone := func(ids []int32) []float32 {
 		out := make([]float32, len(ids)*cfg.Vocab)
-		if err := m.Forward(s, []Chunk{{Cache: NewCache(cfg, 64), Tokens: ids, All: true, Logits: out}}); err != nil {
+		if err := Forward(m, s, []Chunk{{Cache: NewCache(cfg, 64), Tokens: ids, All: true, Logits: out}}); err != nil {
 			t.Fatal(err)
 		}
 		return out
@@ -164,7 +164,7 @@ func TestChunksBatchLikeSeparateCalls(t *testing.T) {
 	gotA := make([]float32, len(a)*cfg.Vocab)
 	gotB := make([]float32, cfg.Vocab)
 	hidden := make([]float32, 5*cfg.Dim)
-	err = m.Forward(s, []Chunk{
+	err = Forward(m, s, []Chunk{
 		{Cache: NewCache(cfg, 64), Tokens: a, All: true, Logits: gotA},
 		{Cache: NewCache(cfg, 64), Tokens: bIDs, Logits: gotB},
 		{Cache: NewCache(cfg, 64), Tokens: a[:5], Hidden: hidden},

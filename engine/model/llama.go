@@ -71,13 +71,9 @@ func (m *Llama) Bytes() int64 {
 	return n
 }
 
-// Forward implements Model.
-func (m *Llama) Forward(s *Scratch, chunks []Chunk) error {
+func (m *Llama) pass(s *Scratch, chunks []Chunk) {
 	c, b := m.cfg, m.b
-	bt, err := begin(s, c, m.TokenEmbd, chunks)
-	if err != nil {
-		return err
-	}
+	bt := begin(s, c, m.TokenEmbd, chunks)
 	for li := range m.Layers {
 		l := &m.Layers[li]
 
@@ -91,5 +87,4 @@ func (m *Llama) Forward(s *Scratch, chunks []Chunk) error {
 		bt.feedForward(b, c, l.FFNNorm, l.WGate, l.WUp, l.WDown)
 	}
 	bt.finish(b, s, c, m.OutputNorm, m.Output)
-	return nil
 }

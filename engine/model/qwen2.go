@@ -67,13 +67,9 @@ func (m *Qwen2) Bytes() int64 {
 	return n
 }
 
-// Forward implements Model.
-func (m *Qwen2) Forward(s *Scratch, chunks []Chunk) error {
+func (m *Qwen2) pass(s *Scratch, chunks []Chunk) {
 	c, b := m.cfg, m.b
-	bt, err := begin(s, c, m.TokenEmbd, chunks)
-	if err != nil {
-		return err
-	}
+	bt := begin(s, c, m.TokenEmbd, chunks)
 	for li := range m.Layers {
 		l := &m.Layers[li]
 
@@ -90,5 +86,4 @@ func (m *Qwen2) Forward(s *Scratch, chunks []Chunk) error {
 		bt.feedForward(b, c, l.FFNNorm, l.WGate, l.WUp, l.WDown)
 	}
 	bt.finish(b, s, c, m.OutputNorm, m.Output)
-	return nil
 }
