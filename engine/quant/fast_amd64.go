@@ -247,13 +247,18 @@ func floatRows(bf16 bool, out []float32, w []byte, rowBytes int, act []byte, col
 	}
 }
 
-// avx2Kernels are the AVX2 fast paths.
+// avx2Kernels are the AVX2 fast paths: the one-token kernels here and in
+// avx2rows_amd64.go, with the tiled prompt kernels of avx2tile_amd64.go
+// attached.
 func avx2Kernels() []*MatKernel {
-	return []*MatKernel{
+	ks := []*MatKernel{
 		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX2},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4aQuantize, Rows: q4KRowsAVX2},
 		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6aQuantize, Rows: q6KRowsAVX2},
 	}
+	ks = append(ks, avx2MoreRows()...)
+	avx2AddTiles(ks)
+	return ks
 }
 
 //go:noescape
