@@ -2,6 +2,159 @@
 
 package quant
 
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/kiln-llm/kiln/engine/ggml"
+)
+
+// The AVX2 tiled prompt kernels (avx2tile_amd64.s). As the AVX-512 ones,
+// they unpack each weight block once for a whole block of TileTokens
+// tokens, and keep the scalar kernels' arithmetic: exact integer sums, then
+// the same float operations in the same order.
+//
+// The K-quant kernels take one weight row at a time: its super-block's 256
+// levels fill eight of the sixteen vector registers, and each token's
+// activations are multiplied against them straight from memory. Each
+// token's eight integer lanes (the generic kernels' lanes, index mod 8) are
+// scaled into eight float lanes kept in the frame; at the end of the row a
+// transpose puts the tokens across the lanes for kSumLanes's sequential
+// sum. The Q8_0 kernel works the other way round, as its AVX-512
+// counterpart: the tokens are the lanes, so the scalar kernel's sequential
+// sum over the blocks runs lane by lane, on 16-bit activations (below).
+
 // avx2AddTiles attaches the AVX2 tiled prompt kernels to the one-token
 // kernels of the same types in ks.
-func avx2AddTiles(ks []*MatKernel) {}
+func avx2AddTiles(ks []*MatKernel) {
+	for _, k := range ks {
+		switch k.Type {
+		case ggml.Q4_K:
+			k.TileActSize, k.TileQuantize, k.Tile = k4tSize, k4vQuantize, q4KTileRowsAVX2
+		case ggml.Q6_K:
+			k.TileActSize, k.TileQuantize, k.Tile = k6tSize, k6tQuantize, q6KTileRowsAVX2
+		case ggml.Q8_0:
+			k.TileActSize, k.TileQuantize, k.Tile = q8wSize, q8wQuantize, q8_0TileRowsAVX2
+		}
+	}
+}
+
+// k4v is the AVX2 tiled layout for Q4_K weights: k4t with each token's
+// quants rearranged for VPMADDUBSW and VPMADDWD without a byte permute
+// across the vector. Sub-blocks 2c and 2c+1 (a and b, which one 32-byte
+// chunk of Q4_K levels holds in its low and high nibbles) share 64 bytes:
+// for e = 0, 1 the 32 bytes at 64c+32e hold, as dword k (k < 8),
+//
+//	a[16e+k], a[16e+k+8], b[16e+k], b[16e+k+8]
+//
+// so that a VPMADDUBSW word adds two products of one lane class (k) and
+// one sub-block, and one VPMADDWD applies both sub-blocks' scales to a
+// lane. The two halves (e) have the same scales: their word products are
+// added (below 2^13 each) before the VPMADDWD.
+func k4vQuantize(x []float32, cols, n int, dst []byte) {
+	k4tQuantize(x, cols, n, dst)
+	var sig [qkK]byte
+	for s := range cols / qkK {
+		for t := range n {
+			q := dst[s*k4tBlock+256*t : s*k4tBlock+256*t+256]
+			copy(sig[:], q)
+			for c := range 4 {
+				// In sigma32 order, position 4k+m holds value 8m+k.
+				a, b := sig[64*c:64*c+32], sig[64*c+32:64*c+64]
+				for e := range 2 {
+					v := q[64*c+32*e : 64*c+32*e+32]
+					for k := range 8 {
+						v[4*k], v[4*k+1] = a[4*k+2*e], a[4*k+2*e+1]
+						v[4*k+2], v[4*k+3] = b[4*k+2*e], b[4*k+2*e+1]
+					}
+				}
+			}
+		}
+	}
+}
+
+// q8w is the AVX2 tiled layout for Q8_0 weights, per 32-value block:
+//
+//	offset  size  field
+//	     0  1024  for each pair of values (2p, 2p+1), the 16 tokens' two
+//	              quants as int16 (a dword per token)
+//	  1024    64  float32 scale of each token's block (its FP16 d, widened)
+//
+// VPMADDWD against a weight pair then adds both products of every token
+// into its own 32-bit lane. The 8-bit products of VPMADDUBSW would need a
+// sign fix-up per weight and a second multiply per pair; 16 bits make the
+// activations twice as large and the products half as many instructions.
+// Absent tokens have quants and scale 0.
+const q8wBlock = 1088
+
+func q8wSize(cols int) int { return cols / legacyBlock * q8wBlock }
+
+func q8wQuantize(x []float32, cols, n int, dst []byte) {
+	nb := cols / legacyBlock
+	dst = dst[:nb*q8wBlock]
+	if n < TileTokens {
+		clear(dst)
+	}
+	var (
+		q   [8 * legacyBlock]byte
+		d   [8]float32
+		sum [8]int32
+	)
+	for t := range n {
+		for b0 := 0; b0 < nb; b0 += 8 {
+			m := min(8, nb-b0)
+			q80Blocks(x[t*cols+b0*legacyBlock:t*cols+(b0+m)*legacyBlock], q[:], d[:], sum[:])
+			for j := range m {
+				out := dst[(b0+j)*q8wBlock : (b0+j+1)*q8wBlock]
+				qs := q[32*j : 32*j+32]
+				for p := range 16 {
+					lo, hi := uint16(int8(qs[2*p])), uint16(int8(qs[2*p+1]))
+					binary.LittleEndian.PutUint32(out[64*p+4*t:], uint32(lo)|uint32(hi)<<16)
+				}
+				binary.LittleEndian.PutUint32(out[1024+4*t:], math.Float32bits(d[j]))
+			}
+		}
+	}
+}
+
+//go:noescape
+func q4KTileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb, rows, ntok int)
+
+//go:noescape
+func q6KTileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb, rows, ntok int)
+
+//go:noescape
+func q8_0TileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
+
+func q4KTileRowsAVX2(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(rows, w, rowBytes, nsb*q4KTypeSize, act, k4tSize(cols))
+	_ = out[(n-1)*outStride+rows-1]
+	q4KTileAVX2(&out[0], outStride, &w[0], rowBytes, &act[0], nsb, rows, n)
+}
+
+func q6KTileRowsAVX2(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	nsb := cols / qkK
+	checkRows(rows, w, rowBytes, nsb*q6KTypeSize, act, k6tSize(cols))
+	_ = out[(n-1)*outStride+rows-1]
+	q6KTileAVX2(&out[0], outStride, &w[0], rowBytes, &act[0], nsb, rows, n)
+}
+
+// q8_0TileRowsAVX2 runs the four-row Q8_0 tile kernel over rows rows.
+func q8_0TileRowsAVX2(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	if rows == 0 || n == 0 {
+		return
+	}
+	nb := cols / legacyBlock
+	checkRows(rows, w, rowBytes, nb*sizeQ8_0, act, q8wSize(cols))
+	_ = out[(n-1)*outStride+rows-1]
+	for r := 0; r < rows; r += 4 {
+		q8_0TileAVX2(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nb, min(4, rows-r), n)
+	}
+}

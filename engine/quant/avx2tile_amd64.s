@@ -1,0 +1,639 @@
+#include "textflag.h"
+
+// The AVX2 tiled prompt kernels (see avx2tile_amd64.go). VEX encodings and
+// Y0-Y15 only: they run on CPUs without AVX-512.
+
+// For one 16-byte half of a Q4_K chunk broadcast to both lanes: dword k
+// (k < 8) = bytes k, k+8, k, k+8 (the k4v order; the low nibbles make the
+// first word, the high nibbles the second).
+
+DATA k4vShuf<>+0(SB)/8, $0x0901090108000800
+DATA k4vShuf<>+8(SB)/8, $0x0b030b030a020a02
+DATA k4vShuf<>+16(SB)/8, $0x0d050d050c040c04
+DATA k4vShuf<>+24(SB)/8, $0x0f070f070e060e06
+GLOBL k4vShuf<>(SB), RODATA|NOPTR, $32
+
+// sigma32 (fastlayout.go) of a 32-byte load in two steps: VPERMD gathers
+// the dwords that hold values 0-3, 8-11, 16-19, 24-27 into the low lane
+// (the rest into the high one), then VPSHUFB transposes each lane's 4x4
+// bytes.
+
+DATA sigDwords<>+0(SB)/8, $0x0000000200000000
+DATA sigDwords<>+8(SB)/8, $0x0000000600000004
+DATA sigDwords<>+16(SB)/8, $0x0000000300000001
+DATA sigDwords<>+24(SB)/8, $0x0000000700000005
+GLOBL sigDwords<>(SB), RODATA|NOPTR, $32
+
+DATA sigBytes<>+0(SB)/8, $0x0d0905010c080400
+DATA sigBytes<>+8(SB)/8, $0x0f0b07030e0a0602
+DATA sigBytes<>+16(SB)/8, $0x0d0905010c080400
+DATA sigBytes<>+24(SB)/8, $0x0f0b07030e0a0602
+GLOBL sigBytes<>(SB), RODATA|NOPTR, $32
+
+DATA low4<>+0(SB)/4, $0x0f0f0f0f
+GLOBL low4<>(SB), RODATA|NOPTR, $4
+
+DATA q6Hi<>+0(SB)/4, $0x30303030
+GLOBL q6Hi<>(SB), RODATA|NOPTR, $4
+
+DATA q6Bias<>+0(SB)/4, $0x20202020
+GLOBL q6Bias<>(SB), RODATA|NOPTR, $4
+
+DATA bias80<>+0(SB)/4, $0x80808080
+GLOBL bias80<>(SB), RODATA|NOPTR, $4
+
+// The Q4_K scale unpacking of kquants_amd64.s: [sc0..sc7, m0..m7].
+
+DATA t4ShufA<>+0(SB)/8, $0x0b0a090803020100
+DATA t4ShufA<>+8(SB)/8, $0x0b0a090807060504
+GLOBL t4ShufA<>(SB), RODATA|NOPTR, $16
+
+DATA t4ShufB<>+0(SB)/8, $0x0302010080808080
+DATA t4ShufB<>+8(SB)/8, $0x0706050480808080
+GLOBL t4ShufB<>(SB), RODATA|NOPTR, $16
+
+DATA t4MaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA t4MaskLo<>+8(SB)/8, $0x000000003f3f3f3f
+GLOBL t4MaskLo<>(SB), RODATA|NOPTR, $16
+
+DATA t4MaskHi<>+0(SB)/8, $0x0000000000000000
+DATA t4MaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
+GLOBL t4MaskHi<>(SB), RODATA|NOPTR, $16
+
+DATA t4MaskTop<>+0(SB)/8, $0x3030303000000000
+DATA t4MaskTop<>+8(SB)/8, $0x3030303000000000
+GLOBL t4MaskTop<>(SB), RODATA|NOPTR, $16
+
+// TRANSPOSE8 transposes the 8x8 float32 matrix whose rows are Y0..Y7 so
+// that Y8+k holds column k. Clobbers Y0..Y7.
+#define TRANSPOSE8 \
+	VUNPCKLPS Y1, Y0, Y8 \
+	VUNPCKHPS Y1, Y0, Y9 \
+	VUNPCKLPS Y3, Y2, Y10 \
+	VUNPCKHPS Y3, Y2, Y11 \
+	VUNPCKLPS Y5, Y4, Y12 \
+	VUNPCKHPS Y5, Y4, Y13 \
+	VUNPCKLPS Y7, Y6, Y14 \
+	VUNPCKHPS Y7, Y6, Y15 \
+	VSHUFPS $0x44, Y10, Y8, Y0 \
+	VSHUFPS $0xEE, Y10, Y8, Y1 \
+	VSHUFPS $0x44, Y11, Y9, Y2 \
+	VSHUFPS $0xEE, Y11, Y9, Y3 \
+	VSHUFPS $0x44, Y14, Y12, Y4 \
+	VSHUFPS $0xEE, Y14, Y12, Y5 \
+	VSHUFPS $0x44, Y15, Y13, Y6 \
+	VSHUFPS $0xEE, Y15, Y13, Y7 \
+	VPERM2F128 $0x20, Y4, Y0, Y8 \
+	VPERM2F128 $0x20, Y5, Y1, Y9 \
+	VPERM2F128 $0x20, Y6, Y2, Y10 \
+	VPERM2F128 $0x20, Y7, Y3, Y11 \
+	VPERM2F128 $0x31, Y4, Y0, Y12 \
+	VPERM2F128 $0x31, Y5, Y1, Y13 \
+	VPERM2F128 $0x31, Y6, Y2, Y14 \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// KLANES8 loads the lane accumulators of eight tokens (frame at lanes, 32
+// bytes a token) and transposes them: Y8+l holds lane l of each token.
+#define KLANES8(lanes) \
+	VMOVUPS (lanes+0)(SP), Y0 \
+	VMOVUPS (lanes+32)(SP), Y1 \
+	VMOVUPS (lanes+64)(SP), Y2 \
+	VMOVUPS (lanes+96)(SP), Y3 \
+	VMOVUPS (lanes+128)(SP), Y4 \
+	VMOVUPS (lanes+160)(SP), Y5 \
+	VMOVUPS (lanes+192)(SP), Y6 \
+	VMOVUPS (lanes+224)(SP), Y7 \
+	TRANSPOSE8
+
+// KSUM8 is kSumLanes for the eight tokens: their sumf in Y0, plus lane 0,
+// then lane 1, ..., stored at res in the frame.
+#define KSUM8(res) \
+	VADDPS Y8, Y0, Y0 \
+	VADDPS Y9, Y0, Y0 \
+	VADDPS Y10, Y0, Y0 \
+	VADDPS Y11, Y0, Y0 \
+	VADDPS Y12, Y0, Y0 \
+	VADDPS Y13, Y0, Y0 \
+	VADDPS Y14, Y0, Y0 \
+	VADDPS Y15, Y0, Y0 \
+	VMOVUPS Y0, res(SP)
+
+// KCLEAR zeroes the 16 tokens' lane accumulators (frame 0-511).
+#define KCLEAR \
+	VXORPS Y0, Y0, Y0 \
+	VMOVUPS Y0, 0(SP) \
+	VMOVUPS Y0, 32(SP) \
+	VMOVUPS Y0, 64(SP) \
+	VMOVUPS Y0, 96(SP) \
+	VMOVUPS Y0, 128(SP) \
+	VMOVUPS Y0, 160(SP) \
+	VMOVUPS Y0, 192(SP) \
+	VMOVUPS Y0, 224(SP) \
+	VMOVUPS Y0, 256(SP) \
+	VMOVUPS Y0, 288(SP) \
+	VMOVUPS Y0, 320(SP) \
+	VMOVUPS Y0, 352(SP) \
+	VMOVUPS Y0, 384(SP) \
+	VMOVUPS Y0, 416(SP) \
+	VMOVUPS Y0, 448(SP) \
+	VMOVUPS Y0, 480(SP)
+
+// KSTORE copies the ntok results at 640(SP) to out[t*outStride] (DI).
+// Clobbers AX, R11-R14.
+#define KSTORE(label) \
+	MOVQ outStride+8(FP), AX \
+	SHLQ $2, AX \
+	MOVQ ntok+56(FP), R11 \
+	LEAQ 640(SP), R12 \
+	MOVQ DI, R13 \
+label: \
+	MOVL (R12), R14 \
+	MOVL R14, (R13) \
+	ADDQ $4, R12 \
+	ADDQ AX, R13 \
+	DECQ R11 \
+	JNZ  label
+
+// T4LEV unpacks 16 bytes of a Q4_K chunk (at off) into 32 levels in the
+// k4v order. Y12 holds k4vShuf, Y13 the nibble mask.
+#define T4LEV(off, V) \
+	VBROADCASTI128 off(BX), V \
+	VPSHUFB Y12, V, V \
+	VPSRLW $4, V, Y14 \
+	VPBLENDW $0xAA, Y14, V, V \
+	VPAND Y13, V, V
+
+// T4CHUNK adds to Y14 the products of chunk c (levels Y(2c), Y(2c+1),
+// scales Sc) with the token's activations at R12.
+#define T4CHUNK(c, La, Lb, S) \
+	VPMADDUBSW (64*c)(R12), La, Y12 \
+	VPMADDUBSW (64*c+32)(R12), Lb, Y13 \
+	VPADDW Y13, Y12, Y12 \
+	VPMADDWD S, Y12, Y12 \
+	VPADDD Y12, Y14, Y14
+
+// Frame of the K-quant kernels:
+//
+//	  0  512  the 16 tokens' eight float lanes
+//	512   64  the tokens' sumf (Q4_K's mins)
+//	576   64  d*yd of each token
+//	640   64  the row's results
+//	704   32  scales as words
+//	736  128  Q6_K: scale vectors of groups 4-7
+
+// func q4KTileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb int, rows int, ntok int)
+//
+// Weight rows one by one times a block of 16 tokens (k4v layout).
+TEXT ·q4KTileAVX2(SB), $736-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ rows+48(FP), R8
+
+t4row:
+	KCLEAR
+	VMOVUPS Y0, 512(SP)
+	VMOVUPS Y0, 544(SP)
+	MOVQ SI, BX
+	MOVQ act+32(FP), DX
+	MOVQ nsb+40(FP), CX
+
+t4sb:
+	// Words [sc0..sc7, m0..m7]: dword c (c < 4) is the scale pair of
+	// chunk c, dword 4+c the min pair.
+	VMOVDQU 4(BX), X0
+	VPSHUFB t4ShufA<>(SB), X0, X1
+	VPSHUFB t4ShufB<>(SB), X0, X2
+	VPSRLW $4, X1, X3
+	VPSRLW $2, X2, X2
+	VPAND t4MaskLo<>(SB), X1, X1
+	VPAND t4MaskHi<>(SB), X3, X3
+	VPAND t4MaskTop<>(SB), X2, X2
+	VPOR X3, X1, X1
+	VPOR X2, X1, X1
+	VPMOVZXBW X1, Y1
+	VMOVDQU Y1, 704(SP)
+
+	// The mins, tokens across the lanes: sumf -= (dmin*yd) * float(sumi).
+	VPBROADCASTD 720(SP), Y2
+	VPMADDWD 4096(DX), Y2, Y3
+	VPMADDWD 4128(DX), Y2, Y4
+	VPBROADCASTD 724(SP), Y2
+	VPMADDWD 4160(DX), Y2, Y5
+	VPADDD Y5, Y3, Y3
+	VPMADDWD 4192(DX), Y2, Y5
+	VPADDD Y5, Y4, Y4
+	VPBROADCASTD 728(SP), Y2
+	VPMADDWD 4224(DX), Y2, Y5
+	VPADDD Y5, Y3, Y3
+	VPMADDWD 4256(DX), Y2, Y5
+	VPADDD Y5, Y4, Y4
+	VPBROADCASTD 732(SP), Y2
+	VPMADDWD 4288(DX), Y2, Y5
+	VPADDD Y5, Y3, Y3
+	VPMADDWD 4320(DX), Y2, Y5
+	VPADDD Y5, Y4, Y4
+	VCVTDQ2PS Y3, Y3
+	VCVTDQ2PS Y4, Y4
+	VCVTPH2PS (BX), X5
+	VMOVSHDUP X5, X6
+	VBROADCASTSS X6, Y6
+	VBROADCASTSS X5, Y5
+	VMULPS 4352(DX), Y6, Y7
+	VMULPS Y7, Y3, Y3
+	VMOVUPS 512(SP), Y7
+	VSUBPS Y3, Y7, Y7
+	VMOVUPS Y7, 512(SP)
+	VMULPS 4384(DX), Y6, Y7
+	VMULPS Y7, Y4, Y4
+	VMOVUPS 544(SP), Y7
+	VSUBPS Y4, Y7, Y7
+	VMOVUPS Y7, 544(SP)
+
+	// d*yd per token.
+	VMULPS 4352(DX), Y5, Y7
+	VMOVUPS Y7, 576(SP)
+	VMULPS 4384(DX), Y5, Y7
+	VMOVUPS Y7, 608(SP)
+
+	// The levels, then the chunks' scale pairs.
+	VMOVDQU k4vShuf<>(SB), Y12
+	VPBROADCASTD low4<>(SB), Y13
+	T4LEV(16, Y0)
+	T4LEV(32, Y1)
+	T4LEV(48, Y2)
+	T4LEV(64, Y3)
+	T4LEV(80, Y4)
+	T4LEV(96, Y5)
+	T4LEV(112, Y6)
+	T4LEV(128, Y7)
+	VPBROADCASTD 704(SP), Y8
+	VPBROADCASTD 708(SP), Y9
+	VPBROADCASTD 712(SP), Y10
+	VPBROADCASTD 716(SP), Y11
+
+	// Each token: the eight integer lanes, then lanes += (d*yd) * float(lane).
+	MOVQ DX, R12
+	LEAQ 0(SP), R13
+	LEAQ 576(SP), R14
+	MOVQ ntok+56(FP), R11
+
+t4tok:
+	VPMADDUBSW 0(R12), Y0, Y12
+	VPMADDUBSW 32(R12), Y1, Y13
+	VPADDW Y13, Y12, Y12
+	VPMADDWD Y8, Y12, Y14
+	T4CHUNK(1, Y2, Y3, Y9)
+	T4CHUNK(2, Y4, Y5, Y10)
+	T4CHUNK(3, Y6, Y7, Y11)
+	VCVTDQ2PS Y14, Y14
+	VBROADCASTSS (R14), Y12
+	VMULPS Y12, Y14, Y14
+	VADDPS (R13), Y14, Y14
+	VMOVUPS Y14, (R13)
+	ADDQ $256, R12
+	ADDQ $32, R13
+	ADDQ $4, R14
+	DECQ R11
+	JNZ  t4tok
+
+	ADDQ $144, BX
+	ADDQ $4416, DX
+	DECQ CX
+	JNZ  t4sb
+
+	KLANES8(0)
+	VMOVUPS 512(SP), Y0
+	KSUM8(640)
+	KLANES8(256)
+	VMOVUPS 544(SP), Y0
+	KSUM8(672)
+	KSTORE(t4store)
+
+	ADDQ $4, DI
+	ADDQ rowBytes+24(FP), SI
+	DECQ R8
+	JNZ  t4row
+	VZEROUPPER
+	RET
+
+// T6HALF unpacks groups 4h..4h+3 of a Q6_K row (ql at qlo, qh at qho) into
+// signed levels q-32 in sigma32 order. Y8 holds sigDwords, Y9 sigBytes,
+// Y10 the nibble mask, Y11 0x30 bytes, Y15 0x20 bytes.
+#define T6HALF(qlo, qho, G0, G1, G2, G3) \
+	VPERMD qlo(BX), Y8, Y12 \
+	VPSHUFB Y9, Y12, Y12 \
+	VPERMD (qlo+32)(BX), Y8, Y13 \
+	VPSHUFB Y9, Y13, Y13 \
+	VPERMD qho(BX), Y8, Y14 \
+	VPSHUFB Y9, Y14, Y14 \
+	VPAND Y10, Y12, G0 \
+	VPSLLW $4, Y14, G1 \
+	VPAND Y11, G1, G1 \
+	VPOR G1, G0, G0 \
+	VPSUBB Y15, G0, G0 \
+	VPAND Y10, Y13, G1 \
+	VPSLLW $2, Y14, G2 \
+	VPAND Y11, G2, G2 \
+	VPOR G2, G1, G1 \
+	VPSUBB Y15, G1, G1 \
+	VPSRLW $4, Y12, G2 \
+	VPAND Y10, G2, G2 \
+	VPAND Y11, Y14, G3 \
+	VPOR G3, G2, G2 \
+	VPSUBB Y15, G2, G2 \
+	VPSRLW $4, Y13, G3 \
+	VPAND Y10, G3, G3 \
+	VPSRLW $2, Y14, Y12 \
+	VPAND Y11, Y12, Y12 \
+	VPOR Y12, G3, G3 \
+	VPSUBB Y15, G3, G3
+
+// T6CORR adds group g's share of the +128 of the activations (Y13: 0x80
+// bytes) to Y15.
+#define T6CORR(L, S) \
+	VPMADDUBSW L, Y13, Y12 \
+	VPMADDWD S, Y12, Y12 \
+	VPADDD Y12, Y15, Y15
+
+// T6GROUP adds group g's products for the token at R12 to Y14.
+#define T6GROUP(g, L, S, T) \
+	VMOVDQU (32*g)(R12), T \
+	VPMADDUBSW L, T, T \
+	VPMADDWD S, T, T \
+	VPADDD T, Y14, Y14
+
+// func q6KTileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb int, rows int, ntok int)
+//
+// Q6_K weight rows one by one times a block of 16 tokens (k6t layout,
+// quants stored +128): unsigned activations times signed levels, the +128
+// taken off once per super-block through the same scale products (the
+// AVX-512 kernel's way).
+TEXT ·q6KTileAVX2(SB), $864-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ rows+48(FP), R8
+
+t6row:
+	KCLEAR
+	MOVQ SI, BX
+	MOVQ act+32(FP), DX
+	MOVQ nsb+40(FP), CX
+
+t6sb:
+	VMOVDQU sigDwords<>(SB), Y8
+	VMOVDQU sigBytes<>(SB), Y9
+	VPBROADCASTD low4<>(SB), Y10
+	VPBROADCASTD q6Hi<>(SB), Y11
+	VPBROADCASTD q6Bias<>(SB), Y15
+	T6HALF(0, 128, Y0, Y1, Y2, Y3)
+	T6HALF(64, 160, Y4, Y5, Y6, Y7)
+
+	// The int8 scales as words: dword g is group g's pair.
+	VPMOVSXBW 192(BX), Y12
+	VMOVDQU Y12, 704(SP)
+	VPBROADCASTD 704(SP), Y8
+	VPBROADCASTD 708(SP), Y9
+	VPBROADCASTD 712(SP), Y10
+	VPBROADCASTD 716(SP), Y11
+	VPBROADCASTD 720(SP), Y12
+	VMOVDQU Y12, 736(SP)
+	VPBROADCASTD 724(SP), Y12
+	VMOVDQU Y12, 768(SP)
+	VPBROADCASTD 728(SP), Y12
+	VMOVDQU Y12, 800(SP)
+	VPBROADCASTD 732(SP), Y12
+	VMOVDQU Y12, 832(SP)
+
+	// d*yd per token.
+	MOVWLZX 208(BX), AX
+	VMOVD AX, X12
+	VCVTPH2PS X12, X12
+	VBROADCASTSS X12, Y12
+	VMULPS 4096(DX), Y12, Y13
+	VMOVUPS Y13, 576(SP)
+	VMULPS 4128(DX), Y12, Y13
+	VMOVUPS Y13, 608(SP)
+
+	// Y15 = the +128's share of each lane.
+	VPBROADCASTD bias80<>(SB), Y13
+	VPMADDUBSW Y0, Y13, Y12
+	VPMADDWD Y8, Y12, Y15
+	T6CORR(Y1, Y9)
+	T6CORR(Y2, Y10)
+	T6CORR(Y3, Y11)
+	T6CORR(Y4, 736(SP))
+	T6CORR(Y5, 768(SP))
+	T6CORR(Y6, 800(SP))
+	T6CORR(Y7, 832(SP))
+
+	MOVQ DX, R12
+	LEAQ 0(SP), R13
+	LEAQ 576(SP), R14
+	MOVQ ntok+56(FP), R11
+
+t6tok:
+	VMOVDQU 0(R12), Y12
+	VPMADDUBSW Y0, Y12, Y12
+	VPMADDWD Y8, Y12, Y14
+	T6GROUP(1, Y1, Y9, Y13)
+	T6GROUP(2, Y2, Y10, Y12)
+	T6GROUP(3, Y3, Y11, Y13)
+	T6GROUP(4, Y4, 736(SP), Y12)
+	T6GROUP(5, Y5, 768(SP), Y13)
+	T6GROUP(6, Y6, 800(SP), Y12)
+	T6GROUP(7, Y7, 832(SP), Y13)
+	VPSUBD Y15, Y14, Y14
+	VCVTDQ2PS Y14, Y14
+	VBROADCASTSS (R14), Y12
+	VMULPS Y12, Y14, Y14
+	VADDPS (R13), Y14, Y14
+	VMOVUPS Y14, (R13)
+	ADDQ $256, R12
+	ADDQ $32, R13
+	ADDQ $4, R14
+	DECQ R11
+	JNZ  t6tok
+
+	ADDQ $210, BX
+	ADDQ $4160, DX
+	DECQ CX
+	JNZ  t6sb
+
+	KLANES8(0)
+	VXORPS Y0, Y0, Y0
+	KSUM8(640)
+	KLANES8(256)
+	VXORPS Y0, Y0, Y0
+	KSUM8(672)
+	KSTORE(t6store)
+
+	ADDQ $4, DI
+	ADDQ rowBytes+24(FP), SI
+	DECQ R8
+	JNZ  t6row
+	VZEROUPPER
+	RET
+
+// Q8WIDEN puts the 32 quants of the block at P, as int16, at slot(SP).
+#define Q8WIDEN(P, slot) \
+	VPMOVSXBW 2(P), Y0 \
+	VMOVDQU Y0, slot(SP) \
+	VPMOVSXBW 18(P), Y0 \
+	VMOVDQU Y0, (slot+32)(SP)
+
+// Q8PAIR adds the products of value pair p of the four rows (weights
+// widened at 0, 64, 128, 192(SP)) to their token accumulators Y4..Y11
+// (tokens 0-7 and 8-15 of row 0, then row 1, ...); Q8ROWPAIR does one
+// row, Q8ROWPAIR0 the first pair, which sets the accumulators.
+#define Q8ROWPAIR(slot, Alo, Ahi) \
+	VPBROADCASTD slot(SP), Y2 \
+	VPMADDWD Y2, Y0, Y3 \
+	VPADDD Y3, Alo, Alo \
+	VPMADDWD Y2, Y1, Y2 \
+	VPADDD Y2, Ahi, Ahi
+
+#define Q8PAIR(p) \
+	VMOVDQU (64*p)(DX), Y0 \
+	VMOVDQU (64*p+32)(DX), Y1 \
+	Q8ROWPAIR(4*p, Y4, Y5) \
+	Q8ROWPAIR(64+4*p, Y6, Y7) \
+	Q8ROWPAIR(128+4*p, Y8, Y9) \
+	Q8ROWPAIR(192+4*p, Y10, Y11)
+
+#define Q8ROWPAIR0(slot, Alo, Ahi) \
+	VPBROADCASTD slot(SP), Y2 \
+	VPMADDWD Y2, Y0, Alo \
+	VPMADDWD Y2, Y1, Ahi
+
+// Q8FLOAT: for the row at P, sumf (at sumf(SP)) += float(sumi) * (dw*dy),
+// the tokens' dy in Y12 and Y13.
+#define Q8FLOAT(P, Alo, Ahi, sumf) \
+	VPBROADCASTW 0(P), X14 \
+	VCVTPH2PS X14, Y14 \
+	VMULPS Y12, Y14, Y15 \
+	VCVTDQ2PS Alo, Alo \
+	VMULPS Y15, Alo, Alo \
+	VADDPS sumf(SP), Alo, Alo \
+	VMOVUPS Alo, sumf(SP) \
+	VMULPS Y13, Y14, Y15 \
+	VCVTDQ2PS Ahi, Ahi \
+	VMULPS Y15, Ahi, Ahi \
+	VADDPS (sumf+32)(SP), Ahi, Ahi \
+	VMOVUPS Ahi, (sumf+32)(SP)
+
+// func q8_0TileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb int, rows int, ntok int)
+//
+// Up to four Q8_0 rows times a block of 16 tokens (q8w layout). The lanes
+// are the tokens: each VPMADDWD adds two products of every token, the
+// weight pair broadcast, so a block's sum per token is whole in its lane
+// and the scalar kernel's sequential float sum over the blocks runs lane
+// by lane. Rows past rows repeat the last row and are not stored.
+//
+// Frame: 0-255 the four rows' widened quants, 256-511 their sumf (16
+// tokens each).
+TEXT ·q8_0TileAVX2(SB), $512-64
+	MOVQ w+16(FP), SI
+	MOVQ rowBytes+24(FP), AX
+	MOVQ rows+48(FP), CX
+	// Row r at SI + min(r, rows-1)*rowBytes.
+	MOVQ SI, R8
+	CMPQ CX, $1
+	JLE  q8wr1
+	ADDQ AX, R8
+
+q8wr1:
+	MOVQ R8, R9
+	CMPQ CX, $2
+	JLE  q8wr2
+	ADDQ AX, R9
+
+q8wr2:
+	MOVQ R9, R10
+	CMPQ CX, $3
+	JLE  q8wr3
+	ADDQ AX, R10
+
+q8wr3:
+	MOVQ act+32(FP), DX
+	MOVQ nb+40(FP), CX
+	VXORPS Y0, Y0, Y0
+	VMOVUPS Y0, 256(SP)
+	VMOVUPS Y0, 288(SP)
+	VMOVUPS Y0, 320(SP)
+	VMOVUPS Y0, 352(SP)
+	VMOVUPS Y0, 384(SP)
+	VMOVUPS Y0, 416(SP)
+	VMOVUPS Y0, 448(SP)
+	VMOVUPS Y0, 480(SP)
+
+q8wblk:
+	Q8WIDEN(SI, 0)
+	Q8WIDEN(R8, 64)
+	Q8WIDEN(R9, 128)
+	Q8WIDEN(R10, 192)
+	VMOVDQU 0(DX), Y0
+	VMOVDQU 32(DX), Y1
+	Q8ROWPAIR0(0, Y4, Y5)
+	Q8ROWPAIR0(64, Y6, Y7)
+	Q8ROWPAIR0(128, Y8, Y9)
+	Q8ROWPAIR0(192, Y10, Y11)
+	Q8PAIR(1)
+	Q8PAIR(2)
+	Q8PAIR(3)
+	Q8PAIR(4)
+	Q8PAIR(5)
+	Q8PAIR(6)
+	Q8PAIR(7)
+	Q8PAIR(8)
+	Q8PAIR(9)
+	Q8PAIR(10)
+	Q8PAIR(11)
+	Q8PAIR(12)
+	Q8PAIR(13)
+	Q8PAIR(14)
+	Q8PAIR(15)
+	VMOVUPS 1024(DX), Y12
+	VMOVUPS 1056(DX), Y13
+	Q8FLOAT(SI, Y4, Y5, 256)
+	Q8FLOAT(R8, Y6, Y7, 320)
+	Q8FLOAT(R9, Y8, Y9, 384)
+	Q8FLOAT(R10, Y10, Y11, 448)
+	ADDQ $34, SI
+	ADDQ $34, R8
+	ADDQ $34, R9
+	ADDQ $34, R10
+	ADDQ $1088, DX
+	DECQ CX
+	JNZ  q8wblk
+
+	// out[t*outStride + r] for r < rows, t < ntok.
+	MOVQ out+0(FP), DI
+	MOVQ outStride+8(FP), R11
+	SHLQ $2, R11
+	MOVQ rows+48(FP), R9
+	MOVQ ntok+56(FP), R10
+	LEAQ 256(SP), R12
+
+q8wstore:
+	MOVL 0(R12), AX
+	MOVL AX, 0(DI)
+	CMPQ R9, $1
+	JLE  q8wnext
+	MOVL 64(R12), AX
+	MOVL AX, 4(DI)
+	CMPQ R9, $2
+	JLE  q8wnext
+	MOVL 128(R12), AX
+	MOVL AX, 8(DI)
+	CMPQ R9, $3
+	JLE  q8wnext
+	MOVL 192(R12), AX
+	MOVL AX, 12(DI)
+
+q8wnext:
+	ADDQ $4, R12
+	ADDQ R11, DI
+	DECQ R10
+	JNZ  q8wstore
+	VZEROUPPER
+	RET
