@@ -20,21 +20,32 @@ import (
 // token's eight integer lanes (the generic kernels' lanes, index mod 8) are
 // scaled into eight float lanes kept in the frame; at the end of the row a
 // transpose puts the tokens across the lanes for kSumLanes's sequential
-// sum. The Q8_0 kernel works the other way round, as its AVX-512
-// counterpart: the tokens are the lanes, so the scalar kernel's sequential
-// sum over the blocks runs lane by lane, on 16-bit activations (below).
+// sum. The legacy kernels (Q8_0, Q4_0, Q5_0) work the other way round, as
+// their AVX-512 counterparts: the tokens are the lanes, so the scalar
+// kernel's sequential sum over the blocks runs lane by lane, on 16-bit
+// activations (q8w, below) and four weight rows at a time.
+
+// avx2TileForm is the tiled form of one type's AVX2 kernel.
+type avx2TileForm struct {
+	size     func(cols int) int
+	quantize func(x []float32, cols, n int, dst []byte)
+	tile     func(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int)
+}
+
+var avx2TileForms = map[ggml.Type]avx2TileForm{
+	ggml.Q4_K: {k4tSize, k4vQuantize, q4KTileRowsAVX2},
+	ggml.Q6_K: {k6tSize, k6tQuantize, q6KTileRowsAVX2},
+	ggml.Q8_0: {q8wSize, q8wQuantize, q8_0TileRowsAVX2},
+	ggml.Q4_0: {q8wSize, q8wQuantize, q4_0TileRowsAVX2},
+	ggml.Q5_0: {q8wSize, q8wQuantize, q5_0TileRowsAVX2},
+}
 
 // avx2AddTiles attaches the AVX2 tiled prompt kernels to the one-token
 // kernels of the same types in ks.
 func avx2AddTiles(ks []*MatKernel) {
 	for _, k := range ks {
-		switch k.Type {
-		case ggml.Q4_K:
-			k.TileActSize, k.TileQuantize, k.Tile = k4tSize, k4vQuantize, q4KTileRowsAVX2
-		case ggml.Q6_K:
-			k.TileActSize, k.TileQuantize, k.Tile = k6tSize, k6tQuantize, q6KTileRowsAVX2
-		case ggml.Q8_0:
-			k.TileActSize, k.TileQuantize, k.Tile = q8wSize, q8wQuantize, q8_0TileRowsAVX2
+		if f, ok := avx2TileForms[k.Type]; ok {
+			k.TileActSize, k.TileQuantize, k.Tile = f.size, f.quantize, f.tile
 		}
 	}
 }
@@ -73,7 +84,8 @@ func k4vQuantize(x []float32, cols, n int, dst []byte) {
 	}
 }
 
-// q8w is the AVX2 tiled layout for Q8_0 weights, per 32-value block:
+// q8w is the AVX2 tiled layout for Q8_0, Q4_0 and Q5_0 weights, per
+// 32-value block:
 //
 //	offset  size  field
 //	     0  1024  for each pair of values (2p, 2p+1), the 16 tokens' two
@@ -146,15 +158,34 @@ func q6KTileRowsAVX2(out []float32, outStride int, w []byte, rowBytes, rows int,
 	q6KTileAVX2(&out[0], outStride, &w[0], rowBytes, &act[0], nsb, rows, n)
 }
 
-// q8_0TileRowsAVX2 runs the four-row Q8_0 tile kernel over rows rows.
+//go:noescape
+func q4_0TileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
+
+//go:noescape
+func q5_0TileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
+
 func q8_0TileRowsAVX2(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	legacyTileAVX2(q8_0TileAVX2, sizeQ8_0, out, outStride, w, rowBytes, rows, act, cols, n)
+}
+
+func q4_0TileRowsAVX2(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	legacyTileAVX2(q4_0TileAVX2, sizeQ4_0, out, outStride, w, rowBytes, rows, act, cols, n)
+}
+
+func q5_0TileRowsAVX2(out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
+	legacyTileAVX2(q5_0TileAVX2, sizeQ5_0, out, outStride, w, rowBytes, rows, act, cols, n)
+}
+
+// legacyTileAVX2 runs a four-row legacy tile kernel over rows rows.
+func legacyTileAVX2(kernel func(*float32, int, *byte, int, *byte, int, int, int), blockSize int,
+	out []float32, outStride int, w []byte, rowBytes, rows int, act []byte, cols, n int) {
 	if rows == 0 || n == 0 {
 		return
 	}
 	nb := cols / legacyBlock
-	checkRows(rows, w, rowBytes, nb*sizeQ8_0, act, q8wSize(cols))
+	checkRows(rows, w, rowBytes, nb*blockSize, act, q8wSize(cols))
 	_ = out[(n-1)*outStride+rows-1]
 	for r := 0; r < rows; r += 4 {
-		q8_0TileAVX2(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nb, min(4, rows-r), n)
+		kernel(&out[r], outStride, &w[r*rowBytes], rowBytes, &act[0], nb, min(4, rows-r), n)
 	}
 }

@@ -474,40 +474,161 @@ t6tok:
 	VZEROUPPER
 	RET
 
-// Q8WIDEN puts the 32 quants of the block at P, as int16, at slot(SP).
+// The legacy kernels (Q8_0, Q4_0, Q5_0) share the q8w layout and one
+// frame: 0-255 the four rows' block as int16 levels, 256-511 their sumf
+// (16 tokens each).
+
+// 16-bit constants for unpacking Q4_0 and Q5_0 blocks.
+
+DATA w000f<>+0(SB)/4, $0x000f000f
+GLOBL w000f<>(SB), RODATA|NOPTR, $4
+
+DATA w0008<>+0(SB)/4, $0x00080008
+GLOBL w0008<>(SB), RODATA|NOPTR, $4
+
+DATA w0010<>+0(SB)/4, $0x00100010
+GLOBL w0010<>(SB), RODATA|NOPTR, $4
+
+// Word j: bit j.
+
+DATA wBits<>+0(SB)/8, $0x0008000400020001
+DATA wBits<>+8(SB)/8, $0x0080004000200010
+DATA wBits<>+16(SB)/8, $0x0800040002000100
+DATA wBits<>+24(SB)/8, $0x8000400020001000
+GLOBL wBits<>(SB), RODATA|NOPTR, $32
+
+// LEGROWS points SI, R8, R9, R10 at rows 0-3 (row r at SI +
+// min(r, rows-1)*rowBytes: rows past rows repeat the last and are not
+// stored), DX and CX at the activations and the block count, and zeroes
+// the sums.
+#define LEGROWS(l1, l2, l3) \
+	MOVQ w+16(FP), SI \
+	MOVQ rowBytes+24(FP), AX \
+	MOVQ rows+48(FP), CX \
+	MOVQ SI, R8 \
+	CMPQ CX, $1 \
+	JLE  l1 \
+	ADDQ AX, R8 \
+l1: \
+	MOVQ R8, R9 \
+	CMPQ CX, $2 \
+	JLE  l2 \
+	ADDQ AX, R9 \
+l2: \
+	MOVQ R9, R10 \
+	CMPQ CX, $3 \
+	JLE  l3 \
+	ADDQ AX, R10 \
+l3: \
+	MOVQ act+32(FP), DX \
+	MOVQ nb+40(FP), CX \
+	VXORPS Y0, Y0, Y0 \
+	VMOVUPS Y0, 256(SP) \
+	VMOVUPS Y0, 288(SP) \
+	VMOVUPS Y0, 320(SP) \
+	VMOVUPS Y0, 352(SP) \
+	VMOVUPS Y0, 384(SP) \
+	VMOVUPS Y0, 416(SP) \
+	VMOVUPS Y0, 448(SP) \
+	VMOVUPS Y0, 480(SP)
+
+// Q8WIDEN puts the 32 quants of the Q8_0 block at P, as int16, at
+// slot(SP).
 #define Q8WIDEN(P, slot) \
 	VPMOVSXBW 2(P), Y0 \
 	VMOVDQU Y0, slot(SP) \
 	VPMOVSXBW 18(P), Y0 \
 	VMOVDQU Y0, (slot+32)(SP)
 
-// Q8PAIR adds the products of value pair p of the four rows (weights
-// widened at 0, 64, 128, 192(SP)) to their token accumulators Y4..Y11
-// (tokens 0-7 and 8-15 of row 0, then row 1, ...); Q8ROWPAIR does one
-// row, Q8ROWPAIR0 the first pair, which sets the accumulators.
-#define Q8ROWPAIR(slot, Alo, Ahi) \
+// Q4WIDEN puts the 32 levels q-8 of the Q4_0 block at P (value j in the
+// low nibble of byte j, value j+16 in its high nibble) at slot(SP). Y12
+// holds 0x000f words, Y13 8s.
+#define Q4WIDEN(P, slot) \
+	VPMOVZXBW 2(P), Y0 \
+	VPAND Y12, Y0, Y1 \
+	VPSUBW Y13, Y1, Y1 \
+	VMOVDQU Y1, slot(SP) \
+	VPSRLW $4, Y0, Y0 \
+	VPSUBW Y13, Y0, Y0 \
+	VMOVDQU Y0, (slot+32)(SP)
+
+// Q5WIDEN puts the 32 levels q-16 of the Q5_0 block at P (the fifth bit
+// of value j is bit j of qh) at slot(SP). Y12 holds 0x000f words, Y13
+// 16s, Y14 wBits.
+#define Q5WIDEN(P, slot) \
+	VPMOVZXBW 6(P), Y0 \
+	VPAND Y12, Y0, Y1 \
+	VPBROADCASTW 2(P), Y2 \
+	VPAND Y14, Y2, Y2 \
+	VPCMPEQW Y14, Y2, Y2 \
+	VPAND Y13, Y2, Y2 \
+	VPOR Y2, Y1, Y1 \
+	VPSUBW Y13, Y1, Y1 \
+	VMOVDQU Y1, slot(SP) \
+	VPSRLW $4, Y0, Y0 \
+	VPBROADCASTW 4(P), Y2 \
+	VPAND Y14, Y2, Y2 \
+	VPCMPEQW Y14, Y2, Y2 \
+	VPAND Y13, Y2, Y2 \
+	VPOR Y2, Y0, Y0 \
+	VPSUBW Y13, Y0, Y0 \
+	VMOVDQU Y0, (slot+32)(SP)
+
+// LEGPAIR adds the products of value pair p of the four rows (levels at
+// 0, 64, 128, 192(SP)) to their token accumulators Y4..Y11 (tokens 0-7
+// and 8-15 of row 0, then row 1, ...): a VPMADDWD against the broadcast
+// pair adds both products of every token into its lane. LEGROWPAIR does
+// one row, LEGROWPAIR0 the first pair, which sets the accumulators.
+#define LEGROWPAIR(slot, Alo, Ahi) \
 	VPBROADCASTD slot(SP), Y2 \
 	VPMADDWD Y2, Y0, Y3 \
 	VPADDD Y3, Alo, Alo \
 	VPMADDWD Y2, Y1, Y2 \
 	VPADDD Y2, Ahi, Ahi
 
-#define Q8PAIR(p) \
+#define LEGPAIR(p) \
 	VMOVDQU (64*p)(DX), Y0 \
 	VMOVDQU (64*p+32)(DX), Y1 \
-	Q8ROWPAIR(4*p, Y4, Y5) \
-	Q8ROWPAIR(64+4*p, Y6, Y7) \
-	Q8ROWPAIR(128+4*p, Y8, Y9) \
-	Q8ROWPAIR(192+4*p, Y10, Y11)
+	LEGROWPAIR(4*p, Y4, Y5) \
+	LEGROWPAIR(64+4*p, Y6, Y7) \
+	LEGROWPAIR(128+4*p, Y8, Y9) \
+	LEGROWPAIR(192+4*p, Y10, Y11)
 
-#define Q8ROWPAIR0(slot, Alo, Ahi) \
+#define LEGROWPAIR0(slot, Alo, Ahi) \
 	VPBROADCASTD slot(SP), Y2 \
 	VPMADDWD Y2, Y0, Alo \
 	VPMADDWD Y2, Y1, Ahi
 
-// Q8FLOAT: for the row at P, sumf (at sumf(SP)) += float(sumi) * (dw*dy),
-// the tokens' dy in Y12 and Y13.
-#define Q8FLOAT(P, Alo, Ahi, sumf) \
+// LEGSUMS leaves each token's block sum for the four rows in Y4..Y11 and
+// loads the tokens' scales into Y12, Y13.
+#define LEGSUMS \
+	VMOVDQU 0(DX), Y0 \
+	VMOVDQU 32(DX), Y1 \
+	LEGROWPAIR0(0, Y4, Y5) \
+	LEGROWPAIR0(64, Y6, Y7) \
+	LEGROWPAIR0(128, Y8, Y9) \
+	LEGROWPAIR0(192, Y10, Y11) \
+	LEGPAIR(1) \
+	LEGPAIR(2) \
+	LEGPAIR(3) \
+	LEGPAIR(4) \
+	LEGPAIR(5) \
+	LEGPAIR(6) \
+	LEGPAIR(7) \
+	LEGPAIR(8) \
+	LEGPAIR(9) \
+	LEGPAIR(10) \
+	LEGPAIR(11) \
+	LEGPAIR(12) \
+	LEGPAIR(13) \
+	LEGPAIR(14) \
+	LEGPAIR(15) \
+	VMOVUPS 1024(DX), Y12 \
+	VMOVUPS 1056(DX), Y13
+
+// DWDY: for the row at P, sumf (at sumf(SP)) += float(sumi) * (dw*dy),
+// the scalar order of Q8_0 and Q5_0.
+#define DWDY(P, Alo, Ahi, sumf) \
 	VPBROADCASTW 0(P), X14 \
 	VCVTPH2PS X14, Y14 \
 	VMULPS Y12, Y14, Y15 \
@@ -521,119 +642,131 @@ t6tok:
 	VADDPS (sumf+32)(SP), Ahi, Ahi \
 	VMOVUPS Ahi, (sumf+32)(SP)
 
+// SDWDY: sumf += float(sumi) * dw * dy, left to right (Q4_0's order).
+#define SDWDY(P, Alo, Ahi, sumf) \
+	VPBROADCASTW 0(P), X14 \
+	VCVTPH2PS X14, Y14 \
+	VCVTDQ2PS Alo, Alo \
+	VMULPS Y14, Alo, Alo \
+	VMULPS Y12, Alo, Alo \
+	VADDPS sumf(SP), Alo, Alo \
+	VMOVUPS Alo, sumf(SP) \
+	VCVTDQ2PS Ahi, Ahi \
+	VMULPS Y14, Ahi, Ahi \
+	VMULPS Y13, Ahi, Ahi \
+	VADDPS (sumf+32)(SP), Ahi, Ahi \
+	VMOVUPS Ahi, (sumf+32)(SP)
+
+// LEGSTORE writes out[t*outStride + r] for r < rows, t < ntok.
+#define LEGSTORE(loop, next) \
+	MOVQ out+0(FP), DI \
+	MOVQ outStride+8(FP), R11 \
+	SHLQ $2, R11 \
+	MOVQ rows+48(FP), R9 \
+	MOVQ ntok+56(FP), R10 \
+	LEAQ 256(SP), R12 \
+loop: \
+	MOVL 0(R12), AX \
+	MOVL AX, 0(DI) \
+	CMPQ R9, $1 \
+	JLE  next \
+	MOVL 64(R12), AX \
+	MOVL AX, 4(DI) \
+	CMPQ R9, $2 \
+	JLE  next \
+	MOVL 128(R12), AX \
+	MOVL AX, 8(DI) \
+	CMPQ R9, $3 \
+	JLE  next \
+	MOVL 192(R12), AX \
+	MOVL AX, 12(DI) \
+next: \
+	ADDQ $4, R12 \
+	ADDQ R11, DI \
+	DECQ R10 \
+	JNZ  loop
+
+// LEGNEXT moves the four row pointers by one block of size bytes and the
+// activations by one q8w block.
+#define LEGNEXT(size) \
+	ADDQ $size, SI \
+	ADDQ $size, R8 \
+	ADDQ $size, R9 \
+	ADDQ $size, R10 \
+	ADDQ $1088, DX
+
 // func q8_0TileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb int, rows int, ntok int)
 //
 // Up to four Q8_0 rows times a block of 16 tokens (q8w layout). The lanes
-// are the tokens: each VPMADDWD adds two products of every token, the
-// weight pair broadcast, so a block's sum per token is whole in its lane
-// and the scalar kernel's sequential float sum over the blocks runs lane
-// by lane. Rows past rows repeat the last row and are not stored.
-//
-// Frame: 0-255 the four rows' widened quants, 256-511 their sumf (16
-// tokens each).
+// are the tokens, so a block's sum per token is whole in its lane and the
+// scalar kernel's sequential float sum over the blocks runs lane by lane.
 TEXT ·q8_0TileAVX2(SB), $512-64
-	MOVQ w+16(FP), SI
-	MOVQ rowBytes+24(FP), AX
-	MOVQ rows+48(FP), CX
-	// Row r at SI + min(r, rows-1)*rowBytes.
-	MOVQ SI, R8
-	CMPQ CX, $1
-	JLE  q8wr1
-	ADDQ AX, R8
+	LEGROWS(q80r1, q80r2, q80r3)
 
-q8wr1:
-	MOVQ R8, R9
-	CMPQ CX, $2
-	JLE  q8wr2
-	ADDQ AX, R9
-
-q8wr2:
-	MOVQ R9, R10
-	CMPQ CX, $3
-	JLE  q8wr3
-	ADDQ AX, R10
-
-q8wr3:
-	MOVQ act+32(FP), DX
-	MOVQ nb+40(FP), CX
-	VXORPS Y0, Y0, Y0
-	VMOVUPS Y0, 256(SP)
-	VMOVUPS Y0, 288(SP)
-	VMOVUPS Y0, 320(SP)
-	VMOVUPS Y0, 352(SP)
-	VMOVUPS Y0, 384(SP)
-	VMOVUPS Y0, 416(SP)
-	VMOVUPS Y0, 448(SP)
-	VMOVUPS Y0, 480(SP)
-
-q8wblk:
+q80blk:
 	Q8WIDEN(SI, 0)
 	Q8WIDEN(R8, 64)
 	Q8WIDEN(R9, 128)
 	Q8WIDEN(R10, 192)
-	VMOVDQU 0(DX), Y0
-	VMOVDQU 32(DX), Y1
-	Q8ROWPAIR0(0, Y4, Y5)
-	Q8ROWPAIR0(64, Y6, Y7)
-	Q8ROWPAIR0(128, Y8, Y9)
-	Q8ROWPAIR0(192, Y10, Y11)
-	Q8PAIR(1)
-	Q8PAIR(2)
-	Q8PAIR(3)
-	Q8PAIR(4)
-	Q8PAIR(5)
-	Q8PAIR(6)
-	Q8PAIR(7)
-	Q8PAIR(8)
-	Q8PAIR(9)
-	Q8PAIR(10)
-	Q8PAIR(11)
-	Q8PAIR(12)
-	Q8PAIR(13)
-	Q8PAIR(14)
-	Q8PAIR(15)
-	VMOVUPS 1024(DX), Y12
-	VMOVUPS 1056(DX), Y13
-	Q8FLOAT(SI, Y4, Y5, 256)
-	Q8FLOAT(R8, Y6, Y7, 320)
-	Q8FLOAT(R9, Y8, Y9, 384)
-	Q8FLOAT(R10, Y10, Y11, 448)
-	ADDQ $34, SI
-	ADDQ $34, R8
-	ADDQ $34, R9
-	ADDQ $34, R10
-	ADDQ $1088, DX
+	LEGSUMS
+	DWDY(SI, Y4, Y5, 256)
+	DWDY(R8, Y6, Y7, 320)
+	DWDY(R9, Y8, Y9, 384)
+	DWDY(R10, Y10, Y11, 448)
+	LEGNEXT(34)
 	DECQ CX
-	JNZ  q8wblk
+	JNZ  q80blk
+	LEGSTORE(q80st, q80next)
+	VZEROUPPER
+	RET
 
-	// out[t*outStride + r] for r < rows, t < ntok.
-	MOVQ out+0(FP), DI
-	MOVQ outStride+8(FP), R11
-	SHLQ $2, R11
-	MOVQ rows+48(FP), R9
-	MOVQ ntok+56(FP), R10
-	LEAQ 256(SP), R12
+// func q4_0TileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb int, rows int, ntok int)
+//
+// As q8_0TileAVX2, for Q4_0 rows.
+TEXT ·q4_0TileAVX2(SB), $512-64
+	LEGROWS(q40r1, q40r2, q40r3)
 
-q8wstore:
-	MOVL 0(R12), AX
-	MOVL AX, 0(DI)
-	CMPQ R9, $1
-	JLE  q8wnext
-	MOVL 64(R12), AX
-	MOVL AX, 4(DI)
-	CMPQ R9, $2
-	JLE  q8wnext
-	MOVL 128(R12), AX
-	MOVL AX, 8(DI)
-	CMPQ R9, $3
-	JLE  q8wnext
-	MOVL 192(R12), AX
-	MOVL AX, 12(DI)
+q40blk:
+	VPBROADCASTD w000f<>(SB), Y12
+	VPBROADCASTD w0008<>(SB), Y13
+	Q4WIDEN(SI, 0)
+	Q4WIDEN(R8, 64)
+	Q4WIDEN(R9, 128)
+	Q4WIDEN(R10, 192)
+	LEGSUMS
+	SDWDY(SI, Y4, Y5, 256)
+	SDWDY(R8, Y6, Y7, 320)
+	SDWDY(R9, Y8, Y9, 384)
+	SDWDY(R10, Y10, Y11, 448)
+	LEGNEXT(18)
+	DECQ CX
+	JNZ  q40blk
+	LEGSTORE(q40st, q40next)
+	VZEROUPPER
+	RET
 
-q8wnext:
-	ADDQ $4, R12
-	ADDQ R11, DI
-	DECQ R10
-	JNZ  q8wstore
+// func q5_0TileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb int, rows int, ntok int)
+//
+// As q8_0TileAVX2, for Q5_0 rows.
+TEXT ·q5_0TileAVX2(SB), $512-64
+	LEGROWS(q50r1, q50r2, q50r3)
+
+q50blk:
+	VPBROADCASTD w000f<>(SB), Y12
+	VPBROADCASTD w0010<>(SB), Y13
+	VMOVDQU wBits<>(SB), Y14
+	Q5WIDEN(SI, 0)
+	Q5WIDEN(R8, 64)
+	Q5WIDEN(R9, 128)
+	Q5WIDEN(R10, 192)
+	LEGSUMS
+	DWDY(SI, Y4, Y5, 256)
+	DWDY(R8, Y6, Y7, 320)
+	DWDY(R9, Y8, Y9, 384)
+	DWDY(R10, Y10, Y11, 448)
+	LEGNEXT(22)
+	DECQ CX
+	JNZ  q50blk
+	LEGSTORE(q50st, q50next)
 	VZEROUPPER
 	RET

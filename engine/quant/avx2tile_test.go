@@ -11,58 +11,78 @@ import (
 	"github.com/kiln-llm/kiln/engine/ggml"
 )
 
-// avx2Tiles returns the AVX2 kernels that have a tiled form, or skips.
-func avx2Tiles(t testing.TB) []*MatKernel {
+// hasAVX2 skips unless this CPU runs the AVX2 kernels.
+func hasAVX2(t testing.TB) {
 	for _, set := range kernelSets {
-		if set.name != "avx2" {
-			continue
+		if set.name == "avx2" {
+			return
 		}
-		var ks []*MatKernel
-		for _, k := range set.kernels {
-			if k.Tile != nil {
-				ks = append(ks, k)
-			}
-		}
-		return ks
 	}
 	t.Skip("no AVX2 on this CPU")
-	return nil
 }
 
-// TestAVX2TilesPortableConversion runs the AVX2 tiles on activations
-// converted without the AVX-512 conversion, as on a CPU that has only AVX2
-// (TestFastTilesMatchScalar uses whichever this CPU runs).
-func TestAVX2TilesPortableConversion(t *testing.T) {
-	ks := avx2Tiles(t)
+// TestAVX2TilesMatchScalar checks every AVX2 tiled form, whether or not
+// the AVX2 set has a one-token kernel of its type to attach it to, against
+// the scalar kernel, on activations converted without the AVX-512
+// conversion as on a CPU that has only AVX2 (TestFastTilesMatchScalar uses
+// whichever this CPU runs).
+func TestAVX2TilesMatchScalar(t *testing.T) {
+	hasAVX2(t)
 	defer func(v bool) { vecConversion = v }(vecConversion)
 	vecConversion = false
-	for _, k := range ks {
-		t.Run(k.Type.String(), func(t *testing.T) {
-			f, _ := Lookup(k.Type)
+	for typ, form := range avx2TileForms {
+		t.Run(typ.String(), func(t *testing.T) {
+			f, _ := Lookup(typ)
 			vf, _ := Lookup(f.VecDotType)
-			rng := rand.New(rand.NewPCG(uint64(k.Type), 3))
-			const rows, cols, n = 7, 512, 11
-			w := randomWeights(rng, k.Type, rows, cols)
-			rb := len(w) / rows
-			x := make([]float32, n*cols)
-			for i := range x {
-				x[i] = float32(rng.NormFloat64())
-			}
-			block := make([]byte, k.TileActSize(cols))
-			k.TileQuantize(x, cols, n, block)
-			got := make([]float32, n*rows)
-			k.Tile(got, rows, w, rb, rows, block, cols, n)
-			xq := make([]byte, rowBytes(t, f.VecDotType, cols))
-			for tok := range n {
-				vf.Quantize(x[tok*cols:(tok+1)*cols], xq)
-				for r := range rows {
-					want := f.VecDot(cols, w[r*rb:(r+1)*rb], xq)
-					if g := got[tok*rows+r]; math.Float32bits(g) != math.Float32bits(want) {
-						t.Fatalf("token %d, row %d: tile %v, scalar %v", tok, r, g, want)
+			rng := rand.New(rand.NewPCG(uint64(typ), 3))
+			for _, cols := range []int{256, 768} {
+				for _, rows := range []int{1, 6, 9} {
+					const n = 11
+					w := randomWeights(rng, typ, rows, cols)
+					rb := len(w) / rows
+					x := make([]float32, n*cols)
+					for i := range x {
+						x[i] = float32(rng.NormFloat64())
+					}
+					if rows == 9 {
+						oneSigned(rng, f, w, rows, x, cols)
+					}
+					block := make([]byte, form.size(cols))
+					form.quantize(x, cols, n, block)
+					got := make([]float32, n*rows)
+					form.tile(got, rows, w, rb, rows, block, cols, n)
+					xq := make([]byte, rowBytes(t, f.VecDotType, cols))
+					for tok := range n {
+						vf.Quantize(x[tok*cols:(tok+1)*cols], xq)
+						for r := range rows {
+							want := f.VecDot(cols, w[r*rb:(r+1)*rb], xq)
+							if g := got[tok*rows+r]; math.Float32bits(g) != math.Float32bits(want) {
+								t.Fatalf("cols %d, %d rows, token %d, row %d: tile %v, scalar %v", cols, rows, tok, r, g, want)
+							}
+						}
 					}
 				}
 			}
 		})
+	}
+}
+
+// oneSigned makes the weights and activations all of one sign and nearly
+// equal magnitude, so that the integer sums are large and have many
+// significant bits: only then does the order of the float operations that
+// follow show in the results (a product of FP16 scales and a sum below
+// 2^13 is exact in any order).
+func oneSigned(rng *rand.Rand, f *Format, w []byte, rows int, x []float32, cols int) {
+	rb := len(w) / rows
+	v := make([]float32, cols)
+	for r := range rows {
+		for i := range v {
+			v[i] = float32(1 + rng.Float64()/8)
+		}
+		f.Quantize(v, w[r*rb:(r+1)*rb])
+	}
+	for i := range x {
+		x[i] = float32(1 + rng.Float64()/64)
 	}
 }
 
@@ -71,31 +91,27 @@ func TestAVX2TilesPortableConversion(t *testing.T) {
 // AVX-512 conversion underneath (an AVX2-only CPU runs the portable one).
 func BenchmarkAVX2TileQuantize(b *testing.B) {
 	const cols = 2048
-	ks := avx2Tiles(b)
+	hasAVX2(b)
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := make([]float32, TileTokens*cols)
 	for i := range x {
 		x[i] = float32(rng.NormFloat64())
 	}
 	for _, typ := range []ggml.Type{ggml.Q8_0, ggml.Q4_K, ggml.Q6_K} {
-		for _, k := range ks {
-			if k.Type != typ {
+		form := avx2TileForms[typ]
+		block := make([]byte, form.size(cols))
+		for _, vec := range []bool{false, true} {
+			if vec && !vecConversion {
 				continue
 			}
-			block := make([]byte, k.TileActSize(cols))
-			for _, vec := range []bool{false, true} {
-				if vec && !vecConversion {
-					continue
+			b.Run(fmt.Sprintf("%s/vec=%v", typ, vec), func(b *testing.B) {
+				defer func(v bool) { vecConversion = v }(vecConversion)
+				vecConversion = vec
+				for b.Loop() {
+					form.quantize(x, cols, TileTokens, block)
 				}
-				b.Run(fmt.Sprintf("%s/vec=%v", typ, vec), func(b *testing.B) {
-					defer func(v bool) { vecConversion = v }(vecConversion)
-					vecConversion = vec
-					for b.Loop() {
-						k.TileQuantize(x, cols, TileTokens, block)
-					}
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
-				})
-			}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
+			})
 		}
 	}
 }
