@@ -34,7 +34,7 @@ type avx2TileForm struct {
 
 var avx2TileForms = map[ggml.Type]avx2TileForm{
 	ggml.Q4_K: {k4tSize, k4vQuantize, q4KTileRowsAVX2},
-	ggml.Q6_K: {k6tSize, k6tQuantize, q6KTileRowsAVX2},
+	ggml.Q6_K: {k6tSize, k6tQuantizeAVX2, q6KTileRowsAVX2},
 	ggml.Q8_0: {q8wSize, q8wQuantize, q8_0TileRowsAVX2},
 	ggml.Q4_0: {q8wSize, q8wQuantize, q4_0TileRowsAVX2},
 	ggml.Q5_0: {q8wSize, q8wQuantize, q5_0TileRowsAVX2},
@@ -63,26 +63,108 @@ func avx2AddTiles(ks []*MatKernel) {
 // lane. The two halves (e) have the same scales: their word products are
 // added (below 2^13 each) before the VPMADDWD.
 func k4vQuantize(x []float32, cols, n int, dst []byte) {
-	k4tQuantize(x, cols, n, dst)
-	var sig [qkK]byte
-	for s := range cols / qkK {
-		for t := range n {
-			q := dst[s*k4tBlock+256*t : s*k4tBlock+256*t+256]
-			copy(sig[:], q)
-			for c := range 4 {
-				// In sigma32 order, position 4k+m holds value 8m+k.
-				a, b := sig[64*c:64*c+32], sig[64*c+32:64*c+64]
-				for e := range 2 {
-					v := q[64*c+32*e : 64*c+32*e+32]
-					for k := range 8 {
-						v[4*k], v[4*k+1] = a[4*k+2*e], a[4*k+2*e+1]
-						v[4*k+2], v[4*k+3] = b[4*k+2*e], b[4*k+2*e+1]
-					}
-				}
+	dst = dst[:k4tSize(cols)]
+	if n < TileTokens {
+		clear(dst)
+	}
+	var blk [q8KTypeSize]byte
+	for t := range n {
+		for s := range cols / qkK {
+			q8KSigmaAVX2(x[t*cols+s*qkK:t*cols+(s+1)*qkK], &blk, 0)
+			sb := dst[s*k4tBlock : (s+1)*k4tBlock]
+			k4vOrder(sb[256*t:256*t+256], blk[4:4+qkK])
+			// As k4tQuantize.
+			bsums := blk[4+qkK:]
+			for jp := range 4 {
+				a := kBsum(bsums, 4*jp) + kBsum(bsums, 4*jp+1)
+				b := kBsum(bsums, 4*jp+2) + kBsum(bsums, 4*jp+3)
+				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t:], uint16(a))
+				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t+2:], uint16(b))
+			}
+			copy(sb[4352+4*t:4352+4*t+4], blk[0:4])
+		}
+	}
+}
+
+// k4vOrder puts one token's 256 quants, each group of 32 in sigma32 order
+// (position 4k+m holds value 8m+k), into q in the k4v order. In words:
+// the 32 bytes for half e of sub-blocks a and b are a's words e, e+2,
+// e+4, ... interleaved with b's.
+func k4vOrder(q, sig []byte) {
+	q, sig = q[:qkK], sig[:qkK]
+	for c := range 4 {
+		a, b := sig[64*c:64*c+32], sig[64*c+32:64*c+64]
+		for e := range 2 {
+			v := q[64*c+32*e : 64*c+32*e+32]
+			for k := range 8 {
+				v[4*k], v[4*k+1] = a[4*k+2*e], a[4*k+2*e+1]
+				v[4*k+2], v[4*k+3] = b[4*k+2*e], b[4*k+2*e+1]
 			}
 		}
 	}
 }
+
+// k6tQuantizeAVX2 is k6tQuantize through the AVX2 conversion.
+func k6tQuantizeAVX2(x []float32, cols, n int, dst []byte) {
+	dst = dst[:k6tSize(cols)]
+	var blk [q8KTypeSize]byte
+	for s := range cols / qkK {
+		sb := dst[s*k6tBlock : (s+1)*k6tBlock]
+		for t := range n {
+			q8KSigmaAVX2(x[t*cols+s*qkK:t*cols+(s+1)*qkK], &blk, 0x80)
+			copy(sb[256*t:256*t+256], blk[4:4+qkK])
+			copy(sb[4096+4*t:4096+4*t+4], blk[0:4])
+		}
+		// Absent tokens must look like zero activations: quants of 0 are 128.
+		for t := n; t < TileTokens; t++ {
+			q := sb[256*t : 256*t+256]
+			for i := range q {
+				q[i] = 0x80
+			}
+			clear(sb[4096+4*t : 4096+4*t+4])
+		}
+	}
+}
+
+// q8KSigmaAVX2 is q8KSigma (without the pairs) through the AVX2
+// conversion, its quants XORed with xor; the blocks that conversion leaves
+// (not all finite, or too small for -127/max to be finite) go to q8KSigma.
+func q8KSigmaAVX2(x []float32, out *[q8KTypeSize]byte, xor byte) {
+	x = x[:qkK]
+	if quantQ8KSigmaAVX2(&x[0], &out[0], uint32(xor)*0x01010101) {
+		return
+	}
+	q8KSigma(x, out, nil)
+	for i := range qkK {
+		out[4+i] ^= xor
+	}
+}
+
+// q80BlocksAVX2 is q80Blocks (without the sums) through the AVX2
+// conversion, which leaves blocks that are not all finite (or whose
+// largest magnitude is too small for 127/amax to be finite) to
+// quantizeQ8_0.
+func q80BlocksAVX2(x []float32, q []byte, d []float32) {
+	nb := len(x) / legacyBlock
+	q, d = q[:nb*legacyBlock], d[:nb]
+	var blk [sizeQ8_0]byte
+	for i := 0; i < nb; {
+		i += quantQ8_0AVX2(&x[i*legacyBlock], nb-i, &q[i*legacyBlock], &d[i])
+		if i == nb {
+			return
+		}
+		quantizeQ8_0(x[i*legacyBlock:(i+1)*legacyBlock], blk[:])
+		copy(q[i*legacyBlock:], blk[2:])
+		d[i] = half(blk[:])
+		i++
+	}
+}
+
+//go:noescape
+func quantQ8KSigmaAVX2(x *float32, out *byte, xor uint32) bool
+
+//go:noescape
+func quantQ8_0AVX2(x *float32, nb int, q *byte, d *float32) int
 
 // q8w is the AVX2 tiled layout for Q8_0, Q4_0 and Q5_0 weights, per
 // 32-value block:
@@ -108,14 +190,13 @@ func q8wQuantize(x []float32, cols, n int, dst []byte) {
 		clear(dst)
 	}
 	var (
-		q   [8 * legacyBlock]byte
-		d   [8]float32
-		sum [8]int32
+		q [8 * legacyBlock]byte
+		d [8]float32
 	)
 	for t := range n {
 		for b0 := 0; b0 < nb; b0 += 8 {
 			m := min(8, nb-b0)
-			q80Blocks(x[t*cols+b0*legacyBlock:t*cols+(b0+m)*legacyBlock], q[:], d[:], sum[:])
+			q80BlocksAVX2(x[t*cols+b0*legacyBlock:t*cols+(b0+m)*legacyBlock], q[:], d[:])
 			for j := range m {
 				out := dst[(b0+j)*q8wBlock : (b0+j+1)*q8wBlock]
 				qs := q[32*j : 32*j+32]

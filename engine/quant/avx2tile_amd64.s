@@ -770,3 +770,337 @@ q50blk:
 	LEGSTORE(q50st, q50next)
 	VZEROUPPER
 	RET
+
+// The activation conversions of the AVX2 tiles: quantizeQ8K and
+// quantizeQ8_0 in 256-bit vectors, exact for finite input (the same float
+// operations per value; Q8_K's rounding by the same trick, Q8_0's roundf
+// emulated exactly). A block holding NaN or an infinity is left to the
+// portable code, whose handling of them depends on the order of its
+// comparisons.
+
+DATA cAbs<>+0(SB)/4, $0x7fffffff
+GLOBL cAbs<>(SB), RODATA|NOPTR, $4
+
+DATA cMaxFinite<>+0(SB)/4, $0x7f7fffff
+GLOBL cMaxFinite<>(SB), RODATA|NOPTR, $4
+
+DATA cMagic<>+0(SB)/4, $0x4b400000 // 12582912 = 1.5*2^23
+GLOBL cMagic<>(SB), RODATA|NOPTR, $4
+
+DATA cMant<>+0(SB)/4, $0x007fffff
+GLOBL cMant<>(SB), RODATA|NOPTR, $4
+
+DATA cMantHalf<>+0(SB)/4, $0x00400000
+GLOBL cMantHalf<>(SB), RODATA|NOPTR, $4
+
+DATA c127<>+0(SB)/4, $127
+GLOBL c127<>(SB), RODATA|NOPTR, $4
+
+DATA cF127<>+0(SB)/4, $0x42fe0000 // 127
+GLOBL cF127<>(SB), RODATA|NOPTR, $4
+
+DATA cFm127<>+0(SB)/4, $0xc2fe0000 // -127
+GLOBL cFm127<>(SB), RODATA|NOPTR, $4
+
+DATA cF1<>+0(SB)/4, $0x3f800000
+GLOBL cF1<>(SB), RODATA|NOPTR, $4
+
+DATA cFHalf<>+0(SB)/4, $0x3f000000
+GLOBL cFHalf<>(SB), RODATA|NOPTR, $4
+
+DATA cSign<>+0(SB)/4, $0x80000000
+GLOBL cSign<>(SB), RODATA|NOPTR, $4
+
+DATA cW2048<>+0(SB)/4, $0x08000800
+GLOBL cW2048<>(SB), RODATA|NOPTR, $4
+
+// VPERMD indices that undo VPACKSSDW/VPACKSSWB's lane interleave.
+
+DATA packOrder<>+0(SB)/8, $0x0000000400000000
+DATA packOrder<>+8(SB)/8, $0x0000000500000001
+DATA packOrder<>+16(SB)/8, $0x0000000600000002
+DATA packOrder<>+24(SB)/8, $0x0000000700000003
+GLOBL packOrder<>(SB), RODATA|NOPTR, $32
+
+// HMAX8 leaves the max of the eight floats of y in every lane of y.
+#define HMAX8(y, t) \
+	VPERM2F128 $1, y, y, t \
+	VMAXPS t, y, y \
+	VPERMILPS $0x4E, y, t \
+	VMAXPS t, y, y \
+	VPERMILPS $0xB1, y, t \
+	VMAXPS t, y, y
+
+// ABSMAX4 folds |x| of four vectors at off(SI) into the max in Y13 and
+// their "not finite" flags (|x| above the largest float) into Y12. Y15
+// holds the abs mask, Y14 the largest finite float's bits.
+#define ABSMAX4(off) \
+	VANDPS (off)(SI), Y15, Y0 \
+	VANDPS (off+32)(SI), Y15, Y1 \
+	VANDPS (off+64)(SI), Y15, Y2 \
+	VANDPS (off+96)(SI), Y15, Y3 \
+	VMAXPS Y0, Y13, Y13 \
+	VMAXPS Y1, Y13, Y13 \
+	VMAXPS Y2, Y13, Y13 \
+	VMAXPS Y3, Y13, Y13 \
+	VPCMPGTD Y14, Y0, Y0 \
+	VPCMPGTD Y14, Y1, Y1 \
+	VPCMPGTD Y14, Y2, Y2 \
+	VPCMPGTD Y14, Y3, Y3 \
+	VPOR Y0, Y12, Y12 \
+	VPOR Y1, Y12, Y12 \
+	VPOR Y2, Y12, Y12 \
+	VPOR Y3, Y12, Y12
+
+// Q8KQ8 quantizes eight values at off(SI) into int32 in V: min(127,
+// nearest_int(iscale*x)) with ggml's nearest_int (the 1.5*2^23 trick).
+// Y13 holds iscale, Y15 the magic, Y14 the mantissa mask, Y12 its half,
+// Y11 127.
+#define Q8KQ8(off, V) \
+	VMULPS (off)(SI), Y13, V \
+	VADDPS Y15, V, V \
+	VPAND Y14, V, V \
+	VPSUBD Y12, V, V \
+	VPMINSD Y11, V, V
+
+// Q8KGROUP quantizes group g (32 values): its quants in sigma32 order,
+// XORed with Y8, at 4+32g(DI), and its two bsums at 260+4g(DI). Y10 holds
+// sigBytes, Y9 0x80 bytes.
+#define Q8KGROUP(g) \
+	Q8KQ8(128*g, Y0) \
+	Q8KQ8(128*g+32, Y1) \
+	Q8KQ8(128*g+64, Y2) \
+	Q8KQ8(128*g+96, Y3) \
+	VPACKSSDW Y1, Y0, Y0 \
+	VPACKSSDW Y3, Y2, Y2 \
+	VPACKSSWB Y2, Y0, Y0 \
+	VPSHUFB Y10, Y0, Y1 \
+	VPXOR Y8, Y1, Y1 \
+	VMOVDQU Y1, (4+32*g)(DI) \
+	VPXOR Y9, Y0, Y0 \
+	VPXOR Y1, Y1, Y1 \
+	VPSADBW Y1, Y0, Y0 \
+	VEXTRACTI128 $1, Y0, X1 \
+	VPADDQ X1, X0, X0 \
+	VPSHUFD $0x08, X0, X0 \
+	VPACKUSDW X0, X0, X0 \
+	VPSUBW X7, X0, X0 \
+	VMOVD X0, (260+4*g)(DI)
+
+// func quantQ8KSigmaAVX2(x *float32, out *byte, xor uint32) bool
+//
+// quantizeQ8K of one 256-value block into a Q8_K block (d, quants, bsums)
+// whose quants are in sigma32 order within each group of 32 and XORed with
+// xor (in each byte). It returns false, writing nothing, if the block is
+// not all finite.
+//
+// After VPACKSSDW and VPACKSSWB the low lane holds values 0-3, 8-11,
+// 16-19, 24-27 of a group, the high lane the rest: the state that the
+// VPERMD of sigma32 leaves, so VPSHUFB finishes the order; and VPSADBW's
+// sums of the two lanes' low (high) halves are the group's first (second)
+// 16 values.
+TEXT ·quantQ8KSigmaAVX2(SB), NOSPLIT, $0-25
+	MOVQ x+0(FP), SI
+	MOVQ out+8(FP), DI
+	VBROADCASTSS cAbs<>(SB), Y15
+	VPBROADCASTD cMaxFinite<>(SB), Y14
+	VXORPS Y13, Y13, Y13
+	VXORPS Y12, Y12, Y12
+	ABSMAX4(0)
+	ABSMAX4(128)
+	ABSMAX4(256)
+	ABSMAX4(384)
+	ABSMAX4(512)
+	ABSMAX4(640)
+	ABSMAX4(768)
+	ABSMAX4(896)
+	VPTEST Y12, Y12
+	JNZ  q8knotfinite
+	HMAX8(Y13, Y0)
+
+	// amax == 0: an all-zero block.
+	VXORPS X0, X0, X0
+	VUCOMISS X0, X13
+	JNE  q8kfind
+	VMOVDQU Y0, 0(DI)
+	VMOVDQU Y0, 32(DI)
+	VMOVDQU Y0, 64(DI)
+	VMOVDQU Y0, 96(DI)
+	VMOVDQU Y0, 128(DI)
+	VMOVDQU Y0, 160(DI)
+	VMOVDQU Y0, 192(DI)
+	VMOVDQU Y0, 224(DI)
+	VMOVDQU Y0, 256(DI)
+	MOVL $0, 288(DI)
+	MOVL xor+16(FP), AX
+	TESTL AX, AX
+	JZ   q8kok
+	VMOVD AX, X0
+	VPBROADCASTD X0, Y0
+	VMOVDQU Y0, 4(DI)
+	VMOVDQU Y0, 36(DI)
+	VMOVDQU Y0, 68(DI)
+	VMOVDQU Y0, 100(DI)
+	VMOVDQU Y0, 132(DI)
+	VMOVDQU Y0, 164(DI)
+	VMOVDQU Y0, 196(DI)
+	VMOVDQU Y0, 228(DI)
+	JMP  q8kok
+
+q8kfind:
+	// The first value of largest magnitude, with its sign.
+	XORQ BX, BX
+
+q8kscan:
+	VANDPS (SI)(BX*4), Y15, Y0
+	VCMPPS $0, Y13, Y0, Y0
+	VMOVMSKPS Y0, AX
+	TESTL AX, AX
+	JNZ  q8kfound
+	ADDQ $8, BX
+	JMP  q8kscan
+
+q8kfound:
+	BSFL AX, AX
+	ADDQ AX, BX
+	VMOVSS (SI)(BX*4), X0
+	VMOVSS cFm127<>(SB), X1
+	VDIVSS X0, X1, X1 // iscale = -127/vmax
+	// A vmax so small that iscale overflows makes the quants come from
+	// infinities (the portable code's truncation of them is not packing's
+	// saturation): leave that block to it too.
+	VMOVD X1, AX
+	ANDL $0x7fffffff, AX
+	CMPL AX, $0x7f800000
+	JAE  q8knotfinite
+	VMOVSS cF1<>(SB), X2
+	VDIVSS X1, X2, X2 // d = 1/iscale
+	VMOVSS X2, 0(DI)
+	VBROADCASTSS X1, Y13
+
+	VBROADCASTSS cMagic<>(SB), Y15
+	VPBROADCASTD cMant<>(SB), Y14
+	VPBROADCASTD cMantHalf<>(SB), Y12
+	VPBROADCASTD c127<>(SB), Y11
+	VMOVDQU sigBytes<>(SB), Y10
+	VPBROADCASTD bias80<>(SB), Y9
+	MOVL xor+16(FP), AX
+	VMOVD AX, X8
+	VPBROADCASTD X8, Y8
+	VPBROADCASTD cW2048<>(SB), X7
+	Q8KGROUP(0)
+	Q8KGROUP(1)
+	Q8KGROUP(2)
+	Q8KGROUP(3)
+	Q8KGROUP(4)
+	Q8KGROUP(5)
+	Q8KGROUP(6)
+	Q8KGROUP(7)
+
+q8kok:
+	MOVB $1, ret+24(FP)
+	VZEROUPPER
+	RET
+
+q8knotfinite:
+	MOVB $0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// Q80ROUND8 is roundf(V) for the eight floats of V: truncate, then step
+// away from zero where the remainder is at least one half. Clobbers T, U.
+#define Q80ROUND8(V, T, U) \
+	VROUNDPS $3, V, T \
+	VSUBPS T, V, U \
+	VANDPS Y15, U, U \
+	VCMPPS $0x1D, Y14, U, U \
+	VANDPS Y13, V, V \
+	VORPS Y12, V, V \
+	VANDPS U, V, V \
+	VADDPS V, T, V
+
+// func quantQ8_0AVX2(x *float32, nb int, q *byte, d *float32) int
+//
+// quantizeQ8_0 of nb consecutive 32-value blocks: the 32 int8 quants of
+// block i at q[32i:] and its FP16 scale widened back to float32 at d[i].
+// It stops at the first block that is not all finite (or whose 1/d
+// overflows) and returns its index (nb when all were done).
+TEXT ·quantQ8_0AVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ nb+8(FP), CX
+	MOVQ q+16(FP), DI
+	MOVQ d+24(FP), DX
+	XORQ R9, R9
+	VBROADCASTSS cAbs<>(SB), Y15
+	VBROADCASTSS cFHalf<>(SB), Y14
+	VBROADCASTSS cSign<>(SB), Y13
+	VBROADCASTSS cF1<>(SB), Y12
+	VPBROADCASTD cMaxFinite<>(SB), Y11
+	VMOVDQU packOrder<>(SB), Y10
+
+q80blk:
+	CMPQ R9, CX
+	JGE  q80done
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VANDPS Y15, Y0, Y4
+	VANDPS Y15, Y1, Y5
+	VANDPS Y15, Y2, Y6
+	VANDPS Y15, Y3, Y7
+	VPCMPGTD Y11, Y4, Y8
+	VPCMPGTD Y11, Y5, Y9
+	VPOR Y9, Y8, Y8
+	VPCMPGTD Y11, Y6, Y9
+	VPOR Y9, Y8, Y8
+	VPCMPGTD Y11, Y7, Y9
+	VPOR Y9, Y8, Y8
+	VPTEST Y8, Y8
+	JNZ  q80done
+	VMAXPS Y5, Y4, Y4
+	VMAXPS Y7, Y6, Y6
+	VMAXPS Y6, Y4, Y4
+	HMAX8(Y4, Y5)
+	VDIVSS cF127<>(SB), X4, X4 // d = amax/127
+	VXORPS X5, X5, X5
+	VUCOMISS X5, X4
+	JEQ  q80zero
+	VMOVSS cF1<>(SB), X5
+	VDIVSS X4, X5, X5 // id = 1/d
+	// An amax so small that id overflows: the portable code's.
+	VMOVD X5, AX
+	CMPL AX, $0x7f800000
+	JAE  q80done
+
+q80zero:
+	VBROADCASTSS X5, Y5
+	VCVTPS2PH $0, X4, X6
+	VCVTPH2PS X6, X6
+	VMOVSS X6, (DX)(R9*4)
+	VMULPS Y5, Y0, Y0
+	VMULPS Y5, Y1, Y1
+	VMULPS Y5, Y2, Y2
+	VMULPS Y5, Y3, Y3
+	Q80ROUND8(Y0, Y4, Y5)
+	Q80ROUND8(Y1, Y6, Y7)
+	Q80ROUND8(Y2, Y8, Y9)
+	Q80ROUND8(Y3, Y4, Y5)
+	VCVTTPS2DQ Y0, Y0
+	VCVTTPS2DQ Y1, Y1
+	VCVTTPS2DQ Y2, Y2
+	VCVTTPS2DQ Y3, Y3
+	VPACKSSDW Y1, Y0, Y0
+	VPACKSSDW Y3, Y2, Y2
+	VPACKSSWB Y2, Y0, Y0
+	VPERMD Y0, Y10, Y0
+	VMOVDQU Y0, 0(DI)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	INCQ R9
+	JMP  q80blk
+
+q80done:
+	MOVQ R9, ret+32(FP)
+	VZEROUPPER
+	RET

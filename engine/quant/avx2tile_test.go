@@ -3,7 +3,6 @@
 package quant
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -86,9 +85,76 @@ func oneSigned(rng *rand.Rand, f *Format, w []byte, rows int, x []float32, cols 
 	}
 }
 
+// TestAVX2ConversionMatchesPortable checks the AVX2 tiles' activation
+// conversions against the portable ones, byte for byte, on blocks that
+// include zeros, ties for the largest magnitude, denormals, values too
+// small for a finite inverse scale, infinities and NaN (the last three
+// the AVX2 code hands back to the portable one).
+func TestAVX2ConversionMatchesPortable(t *testing.T) {
+	hasAVX2(t)
+	defer func(v bool) { vecConversion = v }(vecConversion)
+	vecConversion = false
+	rng := rand.New(rand.NewPCG(7, 8))
+	special := []float32{0, 1e-40, -1e-40, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3, -3}
+	var vecK, vec0 int
+	for trial := range 3000 {
+		x := make([]float32, qkK)
+		for i := range x {
+			switch {
+			case trial%8 == 0:
+				x[i] = special[rng.IntN(len(special))]
+			case trial%8 == 1:
+				x[i] = 0
+			case trial%8 == 2:
+				x[i] = float32(rng.IntN(5) - 2)
+			case trial%8 == 3:
+				x[i] = float32(rng.NormFloat64() * 1e-38)
+			default:
+				x[i] = float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(60)-30)))
+			}
+		}
+		if trial%8 == 4 {
+			x[rng.IntN(qkK)] = float32(math.NaN())
+		}
+		for _, xor := range []byte{0, 0x80} {
+			var got, want [q8KTypeSize]byte
+			if quantQ8KSigmaAVX2(&x[0], &got[0], uint32(xor)*0x01010101) {
+				vecK++
+			}
+			q8KSigmaAVX2(x, &got, xor)
+			q8KSigma(x, &want, nil)
+			for i := range qkK {
+				want[4+i] ^= xor
+			}
+			if got != want {
+				t.Fatalf("trial %d, xor %#x: AVX2 and portable Q8_K conversions differ", trial, xor)
+			}
+		}
+
+		var gq, wq [qkK]byte
+		var gd, wd [qkK / legacyBlock]float32
+		var ws [qkK / legacyBlock]int32
+		if quantQ8_0AVX2(&x[0], len(gd), &gq[0], &gd[0]) == len(gd) {
+			vec0++
+		}
+		q80BlocksAVX2(x, gq[:], gd[:])
+		q80Blocks(x, wq[:], wd[:], ws[:])
+		for i := range gd {
+			if math.Float32bits(gd[i]) != math.Float32bits(wd[i]) && !(gd[i] != gd[i] && wd[i] != wd[i]) {
+				t.Fatalf("trial %d: Q8_0 block %d scale: AVX2 %v, portable %v", trial, i, gd[i], wd[i])
+			}
+		}
+		if gq != wq {
+			t.Fatalf("trial %d: AVX2 and portable Q8_0 conversions differ", trial)
+		}
+	}
+	if vecK < 3000 || vec0 < 1000 {
+		t.Fatalf("the AVX2 conversions took only %d of 6000 Q8_K and %d of 3000 Q8_0 trials", vecK, vec0)
+	}
+}
+
 // BenchmarkAVX2TileQuantize measures the AVX2 tiles' activation
-// conversion of a full block of 2048-value rows, with and without the
-// AVX-512 conversion underneath (an AVX2-only CPU runs the portable one).
+// conversion of a full block of 2048-value rows.
 func BenchmarkAVX2TileQuantize(b *testing.B) {
 	const cols = 2048
 	hasAVX2(b)
@@ -100,18 +166,11 @@ func BenchmarkAVX2TileQuantize(b *testing.B) {
 	for _, typ := range []ggml.Type{ggml.Q8_0, ggml.Q4_K, ggml.Q6_K} {
 		form := avx2TileForms[typ]
 		block := make([]byte, form.size(cols))
-		for _, vec := range []bool{false, true} {
-			if vec && !vecConversion {
-				continue
+		b.Run(typ.String(), func(b *testing.B) {
+			for b.Loop() {
+				form.quantize(x, cols, TileTokens, block)
 			}
-			b.Run(fmt.Sprintf("%s/vec=%v", typ, vec), func(b *testing.B) {
-				defer func(v bool) { vecConversion = v }(vecConversion)
-				vecConversion = vec
-				for b.Loop() {
-					form.quantize(x, cols, TileTokens, block)
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
-			})
-		}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/value")
+		})
 	}
 }
