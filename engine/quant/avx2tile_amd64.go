@@ -24,6 +24,11 @@ import (
 // their AVX-512 counterparts: the tokens are the lanes, so the scalar
 // kernel's sequential sum over the blocks runs lane by lane, on 16-bit
 // activations (q8w, below) and four weight rows at a time.
+//
+// The activations are converted with AVX2 forms of quantizeQ8K and
+// quantizeQ8_0 (q8KSigmaAVX2, q80BlocksAVX2): the package's vector
+// conversions are AVX-512, and the portable ones would cost a CPU with
+// only AVX2 several times what the conversion costs here.
 
 // avx2TileForm is the tiled form of one type's AVX2 kernel.
 type avx2TileForm struct {
@@ -60,8 +65,8 @@ func avx2AddTiles(ks []*MatKernel) {
 //
 // so that a VPMADDUBSW word adds two products of one lane class (k) and
 // one sub-block, and one VPMADDWD applies both sub-blocks' scales to a
-// lane. The two halves (e) have the same scales: their word products are
-// added (below 2^13 each) before the VPMADDWD.
+// lane. The two halves (e) have the same scales: their word products
+// (below 2^12 in magnitude) are added before the VPMADDWD.
 func k4vQuantize(x []float32, cols, n int, dst []byte) {
 	dst = dst[:k4tSize(cols)]
 	if n < TileTokens {
