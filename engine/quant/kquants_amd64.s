@@ -606,6 +606,14 @@ t4two:
 	VPXORD Z31, Z31, Z31
 
 t4sb:
+	// Warm the next two rows, which the caller multiplies next: the first
+	// token block of a strip otherwise waits on memory for every row.
+	PREFETCHT0 (SI)(R9*2)
+	PREFETCHT0 64(SI)(R9*2)
+	PREFETCHT0 128(SI)(R9*2)
+	PREFETCHT0 (R10)(R9*2)
+	PREFETCHT0 64(R10)(R9*2)
+	PREFETCHT0 128(R10)(R9*2)
 	VMOVDQU64 permQS<>(SB), Z13
 	T4LEVELS(16, Z0, Z1)
 	T4LEVELS(48, Z2, Z3)
@@ -858,6 +866,15 @@ t6two:
 	VPXORD Z31, Z31, Z31
 
 t6sb:
+	// Warm the next two rows, as q4KTileAVX512 does.
+	PREFETCHT0 (SI)(R9*2)
+	PREFETCHT0 64(SI)(R9*2)
+	PREFETCHT0 128(SI)(R9*2)
+	PREFETCHT0 192(SI)(R9*2)
+	PREFETCHT0 (R10)(R9*2)
+	PREFETCHT0 64(R10)(R9*2)
+	PREFETCHT0 128(R10)(R9*2)
+	PREFETCHT0 192(R10)(R9*2)
 	VMOVDQU64 permQS<>(SB), Z13
 	T6HALF(0, 32, 128, Z0, Z1, Z2, Z3)
 	T6HALF(64, 96, 160, Z4, Z5, Z6, Z7)
