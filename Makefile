@@ -21,7 +21,7 @@ STUBS_DIR      := internal/stubs/embedded
 EMBEDDED_STUBS := $(foreach t,$(STUB_TARGETS),$(STUBS_DIR)/kiln-stub-$(subst /,-,$(t)).zst)
 MKSTUBS        := $(BIN)/mkstubs
 
-.PHONY: all build demo test test-scalar vet fuzz clean stubs qemu
+.PHONY: all build demo test test-scalar test-avx2 vet fuzz clean stubs qemu
 
 all: build
 
@@ -95,12 +95,19 @@ test: $(if $(filter true,$(CI)),qemu)
 	$(GO) vet ./...
 	$(GO) test ./...
 	$(MAKE) test-scalar
+	$(MAKE) test-avx2
 	$(if $(filter true,$(CI)),KILN_NPM_TESTS=1 $(GO) test ./api -run TestNPMClients -count=1)
 
 # The engine and backend tests again with every SIMD fast path off, so that
 # the scalar reference kernels stay tested (and the goldens exact) too.
 test-scalar:
 	KILN_NOSIMD=1 $(GO) test -count=1 ./engine/... ./backends/...
+
+# The forward pass again on the AVX2 kernels where the CPU also has AVX-512
+# (most laptops have only AVX2): the goldens must stay exact on both levels.
+# Elsewhere KILN_SIMD names a level the CPU lacks and the best one runs.
+test-avx2:
+	KILN_SIMD=avx2 $(GO) test -count=1 ./engine/model/ ./backends/...
 
 clean:
 	rm -rf $(BIN) tolstoy.bin $(STUBS_DIR)/*.zst
