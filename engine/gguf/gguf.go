@@ -129,12 +129,18 @@ func (f *File) Bool(key string) (bool, bool) {
 	return b, ok
 }
 
-// Strings returns the value of key if it is an array of strings. The slice
-// is shared with the File and must not be modified.
+// Strings returns the value of key if it is an array of strings. An array
+// read from the file is copied out of it on each call; one set by hand is
+// shared and must not be modified.
 func (f *File) Strings(key string) ([]string, bool) {
 	v, _ := f.Lookup(key)
-	s, ok := v.v.([]string)
-	return s, ok
+	switch s := v.v.(type) {
+	case stringArray:
+		return s.strings(), true
+	case []string:
+		return s, true
+	}
+	return nil, false
 }
 
 // Float32s returns the value of key if it is an array of float32 (shared

@@ -50,6 +50,7 @@ const (
 type decoder struct {
 	data []byte
 	off  int
+	file *File // the File being read, once made: string arrays refer to it
 }
 
 func (d *decoder) remaining() int { return len(d.data) - d.off }
@@ -145,6 +146,7 @@ func parse(data []byte) (*File, error) {
 		KV:        make([]KV, 0, min(nKV, preallocLimit)),
 		keys:      make(map[string]int, min(nKV, preallocLimit)),
 	}
+	d.file = f
 	for i := range int(nKV) {
 		key, err := d.str("key")
 		if err != nil {
@@ -319,6 +321,11 @@ func (d *decoder) array(depth int) (Value, error) {
 			return Value{}, err
 		}
 		v.v = s
+		if depth > 0 {
+			// Inside an array of arrays (rare, and small): copied now,
+			// so that the elements Any returns are plain slices.
+			v.v = s.strings()
+		}
 	case TypeArray:
 		s := make([]Value, n)
 		for i := range s {
@@ -334,47 +341,72 @@ func (d *decoder) array(depth int) (Value, error) {
 	return v, nil
 }
 
-// strings reads n length-prefixed strings. Vocabularies hold hundreds of
-// thousands of them, so it validates every length first, then copies all
-// the bytes into one backing array that the elements share: two
-// allocations instead of one per element.
-func (d *decoder) strings(n int) ([]string, error) {
+// strings checks n length-prefixed strings and leaves them in the file:
+// vocabularies hold hundreds of thousands of them, which most runs read
+// once, to build a tokenizer, or never (a benchmark), so copying them all
+// at open would cost megabytes of heap for nothing.
+func (d *decoder) strings(n int) (stringArray, error) {
 	start := d.off
-	total := 0
 	for i := range n {
 		// Inline rather than d.str: this loop runs 400,000 times for a
 		// Llama-3 vocabulary, and must not format a message each time.
 		if d.remaining() < 8 {
-			return nil, fmt.Errorf("string %d: %w", i, d.short("length", 8))
+			return stringArray{}, fmt.Errorf("string %d: %w", i, d.short("length", 8))
 		}
 		l := binary.LittleEndian.Uint64(d.data[d.off:])
 		d.off += 8
 		if l > uint64(d.remaining()) {
-			return nil, fmt.Errorf("string %d length %d at offset %d exceeds the %d bytes that remain (file size %d)", i, l, d.off-8, d.remaining(), len(d.data))
+			return stringArray{}, fmt.Errorf("string %d length %d at offset %d exceeds the %d bytes that remain (file size %d)", i, l, d.off-8, d.remaining(), len(d.data))
 		}
 		d.off += int(l)
-		total += int(l)
 	}
-	buf := make([]byte, total)
-	off, pos := start, 0
-	for range n {
-		l := int(binary.LittleEndian.Uint64(d.data[off:]))
-		copy(buf[pos:], d.data[off+8:off+8+l])
+	return stringArray{file: d.file, off: start, end: d.off, n: n}, nil
+}
+
+// stringArray is an array of strings still in its file: n length-prefixed
+// strings in bytes [off, end) of file's data, checked when the file was
+// read.
+type stringArray struct {
+	file     *File
+	off, end int
+	n        int
+}
+
+// strings copies the array out of the file: all bytes into one backing
+// array that the elements share, two allocations instead of one per
+// element.
+func (a stringArray) strings() []string {
+	data := a.file.data
+	if data == nil {
+		panic("gguf: string array read after its file was closed")
+	}
+	data = data[a.off:a.end]
+	total := len(data) - 8*a.n
+	buf := make([]byte, 0, total)
+	for off := 0; off < len(data); {
+		l := int(binary.LittleEndian.Uint64(data[off:]))
+		buf = append(buf, data[off+8:off+8+l]...)
 		off += 8 + l
-		pos += l
 	}
 	// buf is never written again, so viewing it as a string is safe and
 	// saves copying the whole vocabulary a second time.
 	all := unsafe.String(unsafe.SliceData(buf), total)
-	out := make([]string, n)
-	off, pos = start, 0
-	for i := range out {
-		l := int(binary.LittleEndian.Uint64(d.data[off:]))
+	out := make([]string, a.n)
+	for i, off, pos := 0, 0, 0; i < a.n; i++ {
+		l := int(binary.LittleEndian.Uint64(data[off:]))
 		out[i] = all[pos : pos+l]
 		off += 8 + l
 		pos += l
 	}
-	return out, nil
+	return out
+}
+
+// raw is the array's encoding, to write it out unchanged.
+func (a stringArray) raw() []byte {
+	if a.file.data == nil {
+		panic("gguf: string array read after its file was closed")
+	}
+	return a.file.data[a.off:a.end]
 }
 
 // decodeSlice converts n little-endian elements of type t in b to a Go slice.

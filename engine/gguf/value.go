@@ -240,7 +240,7 @@ func sliceTag(x any) ValueType {
 		return TypeFloat32
 	case []bool:
 		return TypeBool
-	case []string:
+	case []string, stringArray:
 		return TypeString
 	case []uint64:
 		return TypeUint64
@@ -256,8 +256,14 @@ func sliceTag(x any) ValueType {
 
 // Any returns the payload: a scalar of the Go type named by Type, a typed
 // slice for an array, or []Value for an array of arrays. Slices are shared
-// with the File and must not be modified.
-func (v Value) Any() any { return v.v }
+// with the File and must not be modified, except arrays of strings read
+// from a file, which are copied out of it on each call.
+func (v Value) Any() any {
+	if a, ok := v.v.(stringArray); ok {
+		return a.strings()
+	}
+	return v.v
+}
 
 // Len returns the number of elements of an array, and 0 for a scalar.
 func (v Value) Len() int {
@@ -283,6 +289,8 @@ func (v Value) Len() int {
 		return len(s)
 	case []string:
 		return len(s)
+	case stringArray:
+		return s.n
 	case []uint64:
 		return len(s)
 	case []int64:

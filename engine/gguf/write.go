@@ -383,6 +383,8 @@ func (e *encoder) array(v Value) {
 		for _, x := range s {
 			e.str(x)
 		}
+	case stringArray:
+		e.bytes(s.raw()) // already in the file's encoding
 	case []uint64:
 		for _, x := range s {
 			e.u64(x)
