@@ -12,6 +12,8 @@ import (
 // runs across the lanes, and each row's weighted sum of values runs with
 // the head dimensions across the lanes. Every lane does the scalar path's
 // arithmetic in the scalar path's order, so the results are bit-identical.
+// The kernels are c.vec's: AVX-512 holds a block's eight lanes of doubles
+// in one vector, AVX2 in two; the layouts are the same.
 
 // laneRows is the number of query rows a lane block holds.
 const laneRows = 8
@@ -33,7 +35,7 @@ type attnScratch struct {
 
 // fastAttention reports whether the vector form handles a.
 func (c *CPU) fastAttention(a backends.Attention) bool {
-	return c.simd && a.HeadDim%64 == 0 && a.HeadDim <= 256
+	return c.vec != nil && a.HeadDim%64 == 0 && a.HeadDim <= 256
 }
 
 // attentionLanes is Attention through lane blocks.
@@ -100,21 +102,22 @@ func (c *CPU) laneBlock(ws *attnScratch, kvh, b int) {
 	}
 	nkeys := int(ws.live[lanes-1])
 
+	vk := c.vec
 	for j0 := 0; j0 < nkeys; j0 += attnKeys {
 		nk := min(attnKeys, nkeys-j0)
-		cvtF16F64AVX512(&ws.kv[0], &at.k[j0*kvStride+kvh*hd], nk, hd, kvStride)
-		attnScoresAVX512(&ws.s[j0*laneRows], &ws.kv[0], nk, &qT[0], hd, a.Scale)
+		vk.cvtF16F64(&ws.kv[0], &at.k[j0*kvStride+kvh*hd], nk, hd, kvStride)
+		vk.attnScores(&ws.s[j0*laneRows], &ws.kv[0], nk, &qT[0], hd, a.Scale)
 	}
-	attnSoftmaxAVX512(&ws.s[0], &ws.p[0], nkeys, &ws.live[0])
+	vk.attnSoftmax(&ws.s[0], &ws.p[0], nkeys, &ws.live[0])
 
 	acc := ws.acc[:laneRows*hd]
 	clear(acc)
 	for j0 := 0; j0 < nkeys; j0 += attnKeys {
 		nk := min(attnKeys, nkeys-j0)
-		cvtF16F64AVX512(&ws.kv[0], &at.v[j0*kvStride+kvh*hd], nk, hd, kvStride)
+		vk.cvtF16F64(&ws.kv[0], &at.v[j0*kvStride+kvh*hd], nk, hd, kvStride)
 		for l := range lanes {
 			if m := min(nk, int(ws.live[l])-j0); m > 0 {
-				attnPVAVX512(&acc[l*hd], &ws.kv[0], &ws.p[j0*laneRows+l], m, hd)
+				vk.attnPV(&acc[l*hd], &ws.kv[0], &ws.p[j0*laneRows+l], m, hd)
 			}
 		}
 	}

@@ -10,14 +10,16 @@ import (
 	"github.com/kiln-llm/kiln/engine/quant"
 )
 
-// TestAttentionLanesMatchScalar checks the vector attention against the
-// scalar one, bit for bit, over head shapes, prompt chunks after a cached
-// prefix, single decode steps, and scores large enough to reach the
-// exponential's scaled path.
+// TestAttentionLanesMatchScalar checks the vector attention, at every level
+// this CPU runs (not only the one in use), against the scalar one, bit for
+// bit, over head shapes, prompt chunks after a cached prefix, single
+// decode steps, and scores large enough to reach the exponential's scaled
+// path.
 func TestAttentionLanesMatchScalar(t *testing.T) {
 	c := New(2)
 	defer c.Close()
-	if !c.simd {
+	levels := cpuVecKernels()
+	if len(levels) == 0 {
 		t.Skip("no vector kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -43,14 +45,17 @@ func TestAttentionLanesMatchScalar(t *testing.T) {
 					v[i] = quant.FP32ToFP16(float32(rng.NormFloat64()))
 				}
 				want := make([]float32, len(q))
-				c.simd = false
+				c.vec = nil
 				c.Attention(want, q, k, v, tc.n, tc.pos0, a)
-				c.simd = true
-				got := make([]float32, len(q))
-				c.Attention(got, q, k, v, tc.n, tc.pos0, a)
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("output %d (token %d): vector %v, scalar %v", i, i/(tc.heads*tc.hd), got[i], want[i])
+				for _, vec := range levels {
+					c.vec = vec
+					got := make([]float32, len(q))
+					c.Attention(got, q, k, v, tc.n, tc.pos0, a)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%s: output %d (token %d): vector %v, scalar %v",
+								vec.name, i, i/(tc.heads*tc.hd), got[i], want[i])
+						}
 					}
 				}
 			})

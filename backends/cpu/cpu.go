@@ -7,7 +7,9 @@
 // Where the CPU allows, the same arithmetic runs in vector form: matrix
 // products through engine/quant's fast paths (one-token kernels, and tiles
 // of rows x 16 tokens for prompts), attention, softmax and SwiGLU through
-// the AVX-512 kernels of simd_amd64.s. KILN_NOSIMD=1 turns all of them off.
+// the AVX-512 kernels of simd_amd64.s or the AVX2 ones of
+// simd_avx2_amd64.s. KILN_NOSIMD=1 turns all of them off; KILN_SIMD=avx2
+// runs the AVX2 level on an AVX-512 CPU.
 package cpu
 
 import (
@@ -33,7 +35,7 @@ type CPU struct {
 	atLanes func(worker, lo, hi int)
 	lanes   []attnScratch // per thread, for the vector form
 
-	simd bool // the vector kernels of simd_amd64.s can run
+	vec *vecKernels // the vector kernels in use; nil for the scalar code
 
 	// The current matrix product, read by matMulRows; kept here (and the
 	// method value bound once) so that an op allocates nothing.
@@ -50,6 +52,20 @@ type CPU struct {
 
 var _ backends.Backend = (*CPU)(nil)
 
+// vecKernels are one instruction-set level's vector kernels for attention
+// and SwiGLU (simd_amd64.s, simd_avx2_amd64.s; the contracts are at the
+// assembly). Every level takes the same layouts and computes the scalar
+// code's numbers, so the callers are the same for all; New picks the
+// level once, and a call through these fields allocates nothing.
+type vecKernels struct {
+	name        string
+	swiglu      func(out, gate, up *float32, n int)
+	cvtF16F64   func(dst *float64, src *uint16, rows, hd, srcStride int)
+	attnScores  func(s *float32, kd *float64, nk int, qT *float64, hd int, scale float32)
+	attnSoftmax func(s *float32, p *float64, nkeys int, live *int32)
+	attnPV      func(acc *float64, vd *float64, p *float64, nk, hd int)
+}
+
 // New returns a CPU backend running on threads goroutines (0 means one per
 // physical core).
 func New(threads int) *CPU {
@@ -64,7 +80,7 @@ func New(threads int) *CPU {
 	c.mmGLU = c.matMulSwiGLU
 	c.atRows = c.attentionRows
 	c.atLanes = c.attentionBlocks
-	c.simd = hasAVX512()
+	c.vec = activeVecKernels()
 	return c
 }
 
@@ -155,13 +171,14 @@ func (c *CPU) StoreF16(dst []uint16, src []float32) {
 
 // SwiGLU implements backends.Backend as ggml_vec_swiglu_f32: 4-wide
 // ggml_v_silu for whole groups of four, the scalar silu for the tail. The
-// vector kernel does 16 lanes of the same arithmetic at a time.
+// vector kernels do the same arithmetic, 16 (AVX-512) or 8 (AVX2) lanes at
+// a time, on a multiple of 16 values.
 func (c *CPU) SwiGLU(out, gate, up []float32) {
 	n := len(out)
 	i := 0
-	if c.simd && n >= 16 {
+	if c.vec != nil && n >= 16 {
 		i = n &^ 15
-		swigluAVX512(&out[0], &gate[0], &up[0], i)
+		c.vec.swiglu(&out[0], &gate[0], &up[0], i)
 	}
 	for ; i+3 < n; i += 4 {
 		for l := i; l < i+4; l++ {

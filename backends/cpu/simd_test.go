@@ -6,14 +6,16 @@ import (
 	"testing"
 )
 
-// TestSwiGLUVectorMatchesScalar checks the 16-lane silu (and so the vector
-// exp) against the scalar one, bit for bit, over the whole float range:
-// normal activations, values past exp's overflow and underflow points,
-// infinities, NaN and denormals, and lengths with scalar tails.
+// TestSwiGLUVectorMatchesScalar checks the vector silu (and so the vector
+// exp), at every level this CPU runs, against the scalar one, bit for bit,
+// over the whole float range: normal activations, values past exp's
+// overflow and underflow points, infinities, NaN and denormals, and
+// lengths with scalar tails.
 func TestSwiGLUVectorMatchesScalar(t *testing.T) {
 	c := New(1)
 	defer c.Close()
-	if !c.simd {
+	levels := cpuVecKernels()
+	if len(levels) == 0 {
 		t.Skip("no vector kernels on this CPU")
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -37,14 +39,17 @@ func TestSwiGLUVectorMatchesScalar(t *testing.T) {
 			up[i] = float32(rng.NormFloat64())
 		}
 		want := make([]float32, n)
-		c.simd = false
+		c.vec = nil
 		c.SwiGLU(want, gate, up)
-		c.simd = true
-		got := make([]float32, n)
-		c.SwiGLU(got, gate, up)
-		for i := range want {
-			if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(want[i] != want[i] && got[i] != got[i]) {
-				t.Fatalf("n %d, gate[%d] = %v (%#x): vector %v, scalar %v", n, i, gate[i], math.Float32bits(gate[i]), got[i], want[i])
+		for _, vec := range levels {
+			c.vec = vec
+			got := make([]float32, n)
+			c.SwiGLU(got, gate, up)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(want[i] != want[i] && got[i] != got[i]) {
+					t.Fatalf("%s: n %d, gate[%d] = %v (%#x): vector %v, scalar %v",
+						vec.name, n, i, gate[i], math.Float32bits(gate[i]), got[i], want[i])
+				}
 			}
 		}
 	}

@@ -94,9 +94,9 @@ func (c *CPU) matMulSwiGLU(worker, lo, hi int) {
 func (c *CPU) swigluColumns(out, gate, up []float32, col0, rowLen int) {
 	vec := min(max(rowLen&^3-col0, 0), len(out))
 	i := 0
-	if c.simd && vec >= 16 {
+	if c.vec != nil && vec >= 16 {
 		i = vec &^ 15
-		swigluAVX512(&out[0], &gate[0], &up[0], i)
+		c.vec.swiglu(&out[0], &gate[0], &up[0], i)
 	}
 	for ; i < vec; i++ {
 		out[i] = vSilu(gate[i]) * up[i]
