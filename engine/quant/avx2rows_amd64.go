@@ -10,8 +10,8 @@ import (
 )
 
 // avx2MoreRows are the AVX2 one-token kernels beyond Q8_0, Q4_K and Q6_K:
-// Q4_0 and Q5_0 on the l8p activation layout, Q5_K on k4s, and F16 and
-// BF16 on fx, as their AVX-512 counterparts.
+// Q4_0 and Q5_0 on the l8p activation layout, Q5_K on k4s (as Q4_K), and
+// F16 and BF16 on fx, as their AVX-512 counterparts.
 func avx2MoreRows() []*MatKernel {
 	return []*MatKernel{
 		{Type: ggml.Q4_0, ActSize: l8Size, Quantize: l8pQuantize, Rows: q4_0RowsAVX2},
@@ -46,7 +46,7 @@ func l8pQuantize(x []float32, dst []byte) {
 	}
 }
 
-// k4s is the AVX2 layout for Q5_K weights (activations Q8_K), per
+// k4s is the AVX2 layout for Q4_K and Q5_K weights (activations Q8_K), per
 // 256-value super-block (k4Block bytes, as k4):
 //
 //	offset  size  field

@@ -247,14 +247,14 @@ func floatRows(bf16 bool, out []float32, w []byte, rowBytes int, act []byte, col
 	}
 }
 
-// avx2Kernels are the AVX2 fast paths: the one-token kernels here and in
-// avx2rows_amd64.go, with the tiled prompt kernels of avx2tile_amd64.go
-// attached.
+// avx2Kernels are the AVX2 fast paths: the one-token kernels here (Q8_0 in
+// avx2_amd64.s, Q4_K and Q6_K in avx2k_amd64.s) and in avx2rows_amd64.go,
+// with the tiled prompt kernels of avx2tile_amd64.go attached.
 func avx2Kernels() []*MatKernel {
 	ks := []*MatKernel{
 		{Type: ggml.Q8_0, ActSize: l8Size, Quantize: l8Quantize, Rows: q8_0RowsAVX2},
-		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4aQuantize, Rows: q4KRowsAVX2},
-		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6aQuantize, Rows: q6KRowsAVX2},
+		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4sQuantize, Rows: q4KRowsAVX2},
+		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX2},
 	}
 	ks = append(ks, avx2MoreRows()...)
 	avx2AddTiles(ks)

@@ -12,11 +12,21 @@ import (
 // than the last-level cache through a fast path (bytes/s: weights read),
 // against the scalar kernel.
 func BenchmarkKernelRows(b *testing.B) {
-	const cols, rows = 2048, 32768 // 64 MiB of Q8_0, 36 MiB of Q4_K
+	benchKernelRows(b, 2048, 32768) // 64 MiB of Q8_0, 36 MiB of Q4_K
+}
+
+// BenchmarkKernelRowsHot is BenchmarkKernelRows on a matrix that stays in
+// the core's cache (256 rows: 288 KiB of Q4_K, 544 KiB of Q8_0), so that it
+// measures the kernel's arithmetic rather than the memory's bandwidth.
+func BenchmarkKernelRowsHot(b *testing.B) {
+	benchKernelRows(b, 2048, 256)
+}
+
+func benchKernelRows(b *testing.B, cols, rows int) {
 	for _, typ := range []ggml.Type{ggml.Q4_0, ggml.Q5_0, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K} {
 		f, _ := Lookup(typ)
 		rng := rand.New(rand.NewPCG(1, 2))
-		rb, _ := typ.RowSize(cols)
+		rb, _ := typ.RowSize(int64(cols))
 		w := make([]byte, rows*int(rb))
 		for i := range w {
 			w[i] = byte(rng.Uint32())
