@@ -27,8 +27,7 @@ func hasAVX2(t testing.TB) {
 // whichever this CPU runs).
 func TestAVX2TilesMatchScalar(t *testing.T) {
 	hasAVX2(t)
-	defer func(v bool) { vecConversion = v }(vecConversion)
-	vecConversion = false
+	useVecConversion(t, false)
 	for typ, form := range avx2TileForms {
 		t.Run(typ.String(), func(t *testing.T) {
 			f, _ := Lookup(typ)
@@ -92,8 +91,7 @@ func oneSigned(rng *rand.Rand, f *Format, w []byte, rows int, x []float32, cols 
 // the AVX2 code hands back to the portable one).
 func TestAVX2ConversionMatchesPortable(t *testing.T) {
 	hasAVX2(t)
-	defer func(v bool) { vecConversion = v }(vecConversion)
-	vecConversion = false
+	useVecConversion(t, false)
 	rng := rand.New(rand.NewPCG(7, 8))
 	special := []float32{0, 1e-40, -1e-40, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3, -3}
 	var vecK, vec0 int

@@ -97,6 +97,12 @@ var SIMDDisabled = sync.OnceValue(func() bool {
 // activeSet is the level in use: the best one, or the one KILN_SIMD names
 // (to test a lower level on a bigger CPU); nil with KILN_NOSIMD.
 var activeSet = sync.OnceValue(func() *kernelSet {
+	s := pickSet()
+	vecConversion = hasVecConversion && s != nil && s.name == vecConversionLevel
+	return s
+})
+
+func pickSet() *kernelSet {
 	if SIMDDisabled() || len(kernelSets) == 0 {
 		return nil
 	}
@@ -108,7 +114,7 @@ var activeSet = sync.OnceValue(func() *kernelSet {
 		}
 	}
 	return &kernelSets[0]
-})
+}
 
 // Kernel returns the fast path for weights of type t on this CPU, or nil
 // when there is none (another architecture, a CPU without the needed

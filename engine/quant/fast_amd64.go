@@ -19,7 +19,7 @@ func init() {
 	x := cpu.X86
 	if x.HasAVX512F && x.HasAVX512BW && x.HasAVX512VL && x.HasAVX512VBMI &&
 		x.HasAVX512VNNI && x.HasAVX512GFNI && x.HasF16C {
-		vecConversion = true
+		hasVecConversion = true
 		addKernelSet("avx512-vnni", avx512Kernels())
 	}
 	if x.HasAVX2 && x.HasF16C {

@@ -124,8 +124,14 @@ func q8KSigma(x []float32, out *[q8KTypeSize]byte, pairs *[128]int16) {
 	}
 }
 
-// vecConversion says the CPU runs the vector activation conversions.
-var vecConversion bool
+// hasVecConversion says the CPU has the vector activation conversions
+// (AVX-512); vecConversion that they are in use: the level they belong to
+// is the active one, so that KILN_SIMD=avx2 converts as an AVX2-only CPU
+// does. Kernel sets it when it first picks the level.
+var hasVecConversion, vecConversion bool
+
+// vecConversionLevel is the kernel set the vector conversions belong to.
+const vecConversionLevel = "avx512-vnni"
 
 // k4 is the layout for Q4_K and Q5_K weights (activations Q8_K), per
 // 256-value super-block:

@@ -2,7 +2,7 @@
 
 package quant
 
-// quantQ8KVec has no vector form here; vecConversion stays false.
+// quantQ8KVec has no vector form here; hasVecConversion stays false.
 func quantQ8KVec(x *float32, out *byte, pairs *int16) bool { return false }
 
 // quantQ8_0Vec has no vector form here.

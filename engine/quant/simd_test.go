@@ -187,14 +187,25 @@ func TestFastTilesMatchScalar(t *testing.T) {
 	}
 }
 
+// useVecConversion turns the vector activation conversions on or off for
+// the rest of test t. It picks the kernel level first, which would
+// otherwise set them when a kernel is first looked up.
+func useVecConversion(t *testing.T, on bool) {
+	activeSet()
+	was := vecConversion
+	vecConversion = on
+	t.Cleanup(func() { vecConversion = was })
+}
+
 // TestActivationConversionVecMatchesScalar checks the vector activation
 // conversions against the portable ones, byte for byte, on blocks that
 // include zeros, ties for the largest magnitude, denormals, infinities and
 // NaN (which the vector code hands back to the portable one).
 func TestActivationConversionVecMatchesScalar(t *testing.T) {
-	if !vecConversion {
+	if !hasVecConversion {
 		t.Skip("no vector conversion on this CPU")
 	}
+	useVecConversion(t, true)
 	rng := rand.New(rand.NewPCG(5, 6))
 	special := []float32{0, 1e-40, -1e-40, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3, -3}
 	for trial := range 2000 {
