@@ -79,7 +79,8 @@ type benchResult struct {
 	// WeightGBps that times the generation rate.
 	WeightBytes int64   `json:"kiln_weight_bytes_per_token,omitempty"`
 	WeightGBps  float64 `json:"kiln_weight_gbps,omitempty"`
-	// ReadGBps is the machine's measured read bandwidth (-v).
+	// ReadGBps is the machine's read bandwidth measured around a
+	// generation test (-v).
 	ReadGBps float64 `json:"kiln_read_gbps,omitempty"`
 }
 
@@ -138,9 +139,16 @@ func bench(c *cli.Context, src *source) error {
 		base.ModelSize += src.gguf.Tensors[i].Size
 		base.ModelNParams += src.gguf.Tensors[i].Elements()
 	}
-	if c.Bool("verbose") {
+	// With -v, a generation test's share of the machine's read bandwidth.
+	// On a shared machine the bandwidth moves by a third within minutes,
+	// so it is measured right before and right after the test, and the
+	// higher of the two counts.
+	readGBps := func() float64 {
+		if !c.Bool("verbose") {
+			return 0
+		}
 		fmt.Fprintf(os.Stderr, "measuring read bandwidth (2 GiB, %d threads)...\n", base.NThreads)
-		base.ReadGBps = cpu.ReadBandwidth(base.NThreads, 2<<30) / 1e9
+		return cpu.ReadBandwidth(base.NThreads, 2<<30) / 1e9
 	}
 
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -187,6 +195,9 @@ func bench(c *cli.Context, src *source) error {
 		if _, err := run(warm); err != nil {
 			return err
 		}
+		if nGen > 0 {
+			r.ReadGBps = readGBps()
+		}
 		for range reps {
 			d, err := run(n)
 			if err != nil {
@@ -194,6 +205,9 @@ func bench(c *cli.Context, src *source) error {
 			}
 			r.SamplesNs = append(r.SamplesNs, d.Nanoseconds())
 			r.SamplesTs = append(r.SamplesTs, float64(n)/d.Seconds())
+		}
+		if nGen > 0 {
+			r.ReadGBps = max(r.ReadGBps, readGBps())
 		}
 		r.AvgNs, r.StddevNs = meanStd64(r.SamplesNs)
 		r.AvgTs, r.StddevTs = meanStd(r.SamplesTs)
