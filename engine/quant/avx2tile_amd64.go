@@ -39,6 +39,7 @@ type avx2TileForm struct {
 
 var avx2TileForms = map[ggml.Type]avx2TileForm{
 	ggml.Q4_K: {k4tSize, k4vQuantize, q4KTileRowsAVX2},
+	ggml.Q5_K: {k4tSize, k4vQuantize, q5KTileRowsAVX2},
 	ggml.Q6_K: {k6tSize, k6tQuantizeAVX2, q6KTileRowsAVX2},
 	ggml.Q8_0: {q8wSize, q8wQuantize, q8_0TileRowsAVX2},
 	ggml.Q4_0: {q8wSize, q8wQuantize, q4_0TileRowsAVX2},

@@ -39,7 +39,8 @@ func avx512Kernels() []*MatKernel {
 		{Type: ggml.BF16, ActSize: fxSize, Quantize: bf16xQuantize, Rows: bf16RowsAVX512, Inexact: true},
 		{Type: ggml.Q4_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q4KRowsAVX512,
 			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q4KTileRowsAVX512},
-		{Type: ggml.Q5_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q5KRowsAVX512},
+		{Type: ggml.Q5_K, ActSize: k4Size, Quantize: k4Quantize, Rows: q5KRowsAVX512,
+			TileActSize: k4tSize, TileQuantize: k4tQuantize, Tile: q5KTileRowsAVX512},
 		{Type: ggml.Q6_K, ActSize: k6Size, Quantize: k6Quantize, Rows: q6KRowsAVX512,
 			TileActSize: k6tSize, TileQuantize: k6tQuantize, Tile: q6KTileRowsAVX512},
 	}

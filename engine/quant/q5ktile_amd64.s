@@ -1,0 +1,639 @@
+#include "textflag.h"
+#include "fast_amd64.h"
+
+// The tiled Q5_K prompt kernels (see q5ktile_amd64.go): the Q4_K tiles of
+// kquants_amd64.s (q4KTileAVX512) and avx2tile_amd64.s (q4KTileAVX2) with
+// the fifth bit of each level taken from qh while the super-block is
+// unpacked. Everything after the unpacking, the integer sums and the float
+// operations in the scalar kernel's order, is theirs, instruction for
+// instruction: Q5_K's dot product differs from Q4_K's only in its levels.
+// The levels, up to 31 rather than 15, still leave the 16-bit sums exact:
+// a VPDPBUSD lane of the AVX-512 kernel (four products, packed into a word
+// before the scales) and a VPMADDUBSW word of the AVX2 kernel (two
+// products; the two halves of a chunk are added as words) stay below
+// 4*31*128 < 2^15 in magnitude.
+//
+// The tables and the AVX2 macros below are copies of those files': DATA
+// symbols and macros are local to the file that defines them.
+
+// sigma32 within each 32-byte half of a 64-byte load (as kquants_amd64.s).
+
+DATA permQS<>+0(SB)/8, $0x1911090118100800
+DATA permQS<>+8(SB)/8, $0x1b130b031a120a02
+DATA permQS<>+16(SB)/8, $0x1d150d051c140c04
+DATA permQS<>+24(SB)/8, $0x1f170f071e160e06
+DATA permQS<>+32(SB)/8, $0x3931292138302820
+DATA permQS<>+40(SB)/8, $0x3b332b233a322a22
+DATA permQS<>+48(SB)/8, $0x3d352d253c342c24
+DATA permQS<>+56(SB)/8, $0x3f372f273e362e26
+GLOBL permQS<>(SB), RODATA|NOPTR, $64
+
+// The GF(2) affine matrix that moves bits 4-7 of each byte to 0-3, and the
+// nibble mask, as kquants_amd64.s.
+
+DATA gfHigh<>+0(SB)/8, $0x1020408000000000
+GLOBL gfHigh<>(SB), RODATA|NOPTR, $8
+
+DATA nib4<>+0(SB)/4, $0x0f0f0f0f
+GLOBL nib4<>(SB), RODATA|NOPTR, $4
+
+// VGF2P8AFFINEQB matrices that move bit j of each byte to bit 4 and clear
+// the rest (q5TBit+8*j): the fifth bit of sub-block j's levels, from qh.
+
+DATA q5TBit<>+0(SB)/8, $0x0000000001000000
+DATA q5TBit<>+8(SB)/8, $0x0000000002000000
+DATA q5TBit<>+16(SB)/8, $0x0000000004000000
+DATA q5TBit<>+24(SB)/8, $0x0000000008000000
+DATA q5TBit<>+32(SB)/8, $0x0000000010000000
+DATA q5TBit<>+40(SB)/8, $0x0000000020000000
+DATA q5TBit<>+48(SB)/8, $0x0000000040000000
+DATA q5TBit<>+56(SB)/8, $0x0000000080000000
+GLOBL q5TBit<>(SB), RODATA|NOPTR, $64
+
+// The Q4_K scale unpacking (T4SCALES, fast_amd64.h): [sc0..sc7, m0..m7].
+
+DATA q4ShufA<>+0(SB)/8, $0x0b0a090803020100
+DATA q4ShufA<>+8(SB)/8, $0x0b0a090807060504
+GLOBL q4ShufA<>(SB), RODATA|NOPTR, $16
+
+DATA q4ShufB<>+0(SB)/8, $0x0302010080808080
+DATA q4ShufB<>+8(SB)/8, $0x0706050480808080
+GLOBL q4ShufB<>(SB), RODATA|NOPTR, $16
+
+DATA q4MaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA q4MaskLo<>+8(SB)/8, $0x000000003f3f3f3f
+GLOBL q4MaskLo<>(SB), RODATA|NOPTR, $16
+
+DATA q4MaskHi<>+0(SB)/8, $0x0000000000000000
+DATA q4MaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
+GLOBL q4MaskHi<>(SB), RODATA|NOPTR, $16
+
+DATA q4MaskTop<>+0(SB)/8, $0x3030303000000000
+DATA q4MaskTop<>+8(SB)/8, $0x3030303000000000
+GLOBL q4MaskTop<>(SB), RODATA|NOPTR, $16
+
+// VPERMB indices (odd bytes zeroed by mask) that make, for sub-blocks
+// (2p, 2p+1) of two rows, dwords of word pairs (sc_2p, sc_2p+1): q4TPair+64*p
+// (T4SPREAD, fast_amd64.h).
+DATA q4TPair<>+0(SB)/8, $0x0101000001010000
+DATA q4TPair<>+8(SB)/8, $0x0101000001010000
+DATA q4TPair<>+16(SB)/8, $0x0101000001010000
+DATA q4TPair<>+24(SB)/8, $0x0101000001010000
+DATA q4TPair<>+32(SB)/8, $0x1111101011111010
+DATA q4TPair<>+40(SB)/8, $0x1111101011111010
+DATA q4TPair<>+48(SB)/8, $0x1111101011111010
+DATA q4TPair<>+56(SB)/8, $0x1111101011111010
+DATA q4TPair<>+64(SB)/8, $0x0303020203030202
+DATA q4TPair<>+72(SB)/8, $0x0303020203030202
+DATA q4TPair<>+80(SB)/8, $0x0303020203030202
+DATA q4TPair<>+88(SB)/8, $0x0303020203030202
+DATA q4TPair<>+96(SB)/8, $0x1313121213131212
+DATA q4TPair<>+104(SB)/8, $0x1313121213131212
+DATA q4TPair<>+112(SB)/8, $0x1313121213131212
+DATA q4TPair<>+120(SB)/8, $0x1313121213131212
+DATA q4TPair<>+128(SB)/8, $0x0505040405050404
+DATA q4TPair<>+136(SB)/8, $0x0505040405050404
+DATA q4TPair<>+144(SB)/8, $0x0505040405050404
+DATA q4TPair<>+152(SB)/8, $0x0505040405050404
+DATA q4TPair<>+160(SB)/8, $0x1515141415151414
+DATA q4TPair<>+168(SB)/8, $0x1515141415151414
+DATA q4TPair<>+176(SB)/8, $0x1515141415151414
+DATA q4TPair<>+184(SB)/8, $0x1515141415151414
+DATA q4TPair<>+192(SB)/8, $0x0707060607070606
+DATA q4TPair<>+200(SB)/8, $0x0707060607070606
+DATA q4TPair<>+208(SB)/8, $0x0707060607070606
+DATA q4TPair<>+216(SB)/8, $0x0707060607070606
+DATA q4TPair<>+224(SB)/8, $0x1717161617171616
+DATA q4TPair<>+232(SB)/8, $0x1717161617171616
+DATA q4TPair<>+240(SB)/8, $0x1717161617171616
+DATA q4TPair<>+248(SB)/8, $0x1717161617171616
+GLOBL q4TPair<>(SB), RODATA|NOPTR, $256
+
+// 0..15 as int32, for the scatter indices of a token block.
+
+DATA iota16<>+0(SB)/8, $0x0000000100000000
+DATA iota16<>+8(SB)/8, $0x0000000300000002
+DATA iota16<>+16(SB)/8, $0x0000000500000004
+DATA iota16<>+24(SB)/8, $0x0000000700000006
+DATA iota16<>+32(SB)/8, $0x0000000900000008
+DATA iota16<>+40(SB)/8, $0x0000000b0000000a
+DATA iota16<>+48(SB)/8, $0x0000000d0000000c
+DATA iota16<>+56(SB)/8, $0x0000000f0000000e
+GLOBL iota16<>(SB), RODATA|NOPTR, $64
+
+// T5LEVELS unpacks 32-byte chunk c of qs (at off; sub-blocks j = 2c, 2c+1)
+// of the two rows into [row0 | row1] vectors of levels 0..31 in sigma32
+// order: T4LEVELS (fast_amd64.h), with bit j of qh (Z9, in the same order)
+// as bit 4 of sub-block j's levels. Z13 holds permQS.
+#define T5LEVELS(off, j, lo, hi) \
+	VMOVDQU off(SI), Y8 \
+	VINSERTI64X4 $1, off(R10), Z8, Z8 \
+	VPERMB Z8, Z13, Z8 \
+	VGF2P8AFFINEQB.BCST $0, q5TBit<>+(8*j)(SB), Z9, lo \
+	VPTERNLOGD.BCST $0xF8, nib4<>(SB), Z8, lo \
+	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z8, hi \
+	VGF2P8AFFINEQB.BCST $0, q5TBit<>+(8*j+8)(SB), Z9, Z10 \
+	VPORD Z10, hi, hi
+
+// func q5KTileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb int, rows int, ntok int)
+//
+// Two Q5_K rows (or one, rows == 1) times a block of 16 tokens (k4t
+// layout), as q4KTileAVX512.
+TEXT ·q5KTileAVX512(SB), $768-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ rowBytes+24(FP), R9
+	MOVQ act+32(FP), DX
+	MOVQ nsb+40(FP), CX
+	LEAQ (SI)(R9*1), R10
+	CMPQ rows+48(FP), $2
+	JEQ  t5two
+	MOVQ SI, R10
+
+t5two:
+	MOVQ $0x5555555555555555, AX
+	KMOVQ AX, K1
+	MOVL $0xAAAAAAAA, AX
+	KMOVD AX, K3
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+
+t5sb:
+	// Warm the next two rows' super-block (176 bytes, four lines at most),
+	// which the caller multiplies next.
+	PREFETCHT0 (SI)(R9*2)
+	PREFETCHT0 64(SI)(R9*2)
+	PREFETCHT0 128(SI)(R9*2)
+	PREFETCHT0 175(SI)(R9*2)
+	PREFETCHT0 (R10)(R9*2)
+	PREFETCHT0 64(R10)(R9*2)
+	PREFETCHT0 128(R10)(R9*2)
+	PREFETCHT0 175(R10)(R9*2)
+	VMOVDQU64 permQS<>(SB), Z13
+	VMOVDQU 16(SI), Y9
+	VINSERTI64X4 $1, 16(R10), Z9, Z9
+	VPERMB Z9, Z13, Z9
+	T5LEVELS(48, 0, Z0, Z1)
+	T5LEVELS(80, 2, Z2, Z3)
+	T5LEVELS(112, 4, Z4, Z5)
+	T5LEVELS(144, 6, Z6, Z7)
+
+	// Scales of both rows, spread per sub-block; mins as word pairs.
+	T4SCALES(SI)
+	VMOVDQU X9, X12
+	VPSRLDQ $8, X9, X13
+	VPMOVZXBW X13, X13
+	VMOVDQU X13, 576(SP)
+	T4SCALES(R10)
+	VINSERTI32X4 $1, X9, Z12, Z12
+	VPSRLDQ $8, X9, X13
+	VPMOVZXBW X13, X13
+	VMOVDQU X13, 592(SP)
+	T4SPREAD(0)
+	T4SPREAD(1)
+	T4SPREAD(2)
+	T4SPREAD(3)
+
+	// The mins, tokens across the lanes: sumf -= (dmin*yd) * float(sumi).
+	VCVTPH2PS (SI), X12
+	VCVTPH2PS (R10), X11
+	VMOVSHDUP X12, X9
+	VBROADCASTSS X9, Z9
+	VMOVSHDUP X11, X10
+	VBROADCASTSS X10, Z10
+	VMULPS 4352(DX), Z9, Z9
+	VMULPS 4352(DX), Z10, Z10
+	VBROADCASTSS X12, Y12
+	VBROADCASTSS X11, Y11
+	VINSERTF64X4 $1, Y11, Z12, Z12
+	VPXORD Z11, Z11, Z11
+	VPXORD Z13, Z13, Z13
+	VMOVDQU64 4096(DX), Z8
+	VPDPWSSD.BCST 576(SP), Z8, Z11
+	VPDPWSSD.BCST 592(SP), Z8, Z13
+	VMOVDQU64 4160(DX), Z8
+	VPDPWSSD.BCST 580(SP), Z8, Z11
+	VPDPWSSD.BCST 596(SP), Z8, Z13
+	VMOVDQU64 4224(DX), Z8
+	VPDPWSSD.BCST 584(SP), Z8, Z11
+	VPDPWSSD.BCST 600(SP), Z8, Z13
+	VMOVDQU64 4288(DX), Z8
+	VPDPWSSD.BCST 588(SP), Z8, Z11
+	VPDPWSSD.BCST 604(SP), Z8, Z13
+	VCVTDQ2PS Z11, Z11
+	VMULPS Z9, Z11, Z11
+	VSUBPS Z11, Z14, Z14
+	VCVTDQ2PS Z13, Z13
+	VMULPS Z10, Z13, Z13
+	VSUBPS Z13, Z15, Z15
+
+	// Z12 = [d0 x8 | d1 x8]; the products, token by token.
+	T4TOKEN(0, Z16)
+	T4TOKEN(1, Z17)
+	T4TOKEN(2, Z18)
+	T4TOKEN(3, Z19)
+	T4TOKEN(4, Z20)
+	T4TOKEN(5, Z21)
+	T4TOKEN(6, Z22)
+	T4TOKEN(7, Z23)
+	T4TOKEN(8, Z24)
+	T4TOKEN(9, Z25)
+	T4TOKEN(10, Z26)
+	T4TOKEN(11, Z27)
+	T4TOKEN(12, Z28)
+	T4TOKEN(13, Z29)
+	T4TOKEN(14, Z30)
+	T4TOKEN(15, Z31)
+
+	ADDQ $176, SI
+	ADDQ $176, R10
+	ADDQ $4416, DX
+	DECQ CX
+	JNZ  t5sb
+
+	// Transpose: lane k of token t's vector to lane t of vector k.
+	VMOVDQU64 Z14, 608(SP)
+	VMOVDQU64 Z15, 672(SP)
+	TRANSPOSE16
+	// Now Z16+k holds lane k of every token. Row 0 is kSumLanes(sumf, lanes
+	// 0..7), row 1 the same with lanes 8..15.
+	VMOVUPS 608(SP), Z0
+	VADDPS Z16, Z0, Z0
+	VADDPS Z17, Z0, Z0
+	VADDPS Z18, Z0, Z0
+	VADDPS Z19, Z0, Z0
+	VADDPS Z20, Z0, Z0
+	VADDPS Z21, Z0, Z0
+	VADDPS Z22, Z0, Z0
+	VADDPS Z23, Z0, Z0
+	VMOVUPS 672(SP), Z1
+	VADDPS Z24, Z1, Z1
+	VADDPS Z25, Z1, Z1
+	VADDPS Z26, Z1, Z1
+	VADDPS Z27, Z1, Z1
+	VADDPS Z28, Z1, Z1
+	VADDPS Z29, Z1, Z1
+	VADDPS Z30, Z1, Z1
+	VADDPS Z31, Z1, Z1
+
+	// Scatter: out[t*outStride + r].
+	MOVQ outStride+8(FP), AX
+	VPBROADCASTD AX, Z2
+	VPMULLD iota16<>(SB), Z2, Z2
+	MOVQ ntok+56(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K2
+	VSCATTERDPS Z0, K2, (DI)(Z2*4)
+	CMPQ rows+48(FP), $2
+	JNE  t5done
+	KMOVW AX, K2
+	VSCATTERDPS Z1, K2, 4(DI)(Z2*4)
+
+t5done:
+	VZEROUPPER
+	RET
+
+// The AVX2 kernel's tables and macros, as avx2tile_amd64.s.
+
+DATA k4vShuf<>+0(SB)/8, $0x0901090108000800
+DATA k4vShuf<>+8(SB)/8, $0x0b030b030a020a02
+DATA k4vShuf<>+16(SB)/8, $0x0d050d050c040c04
+DATA k4vShuf<>+24(SB)/8, $0x0f070f070e060e06
+GLOBL k4vShuf<>(SB), RODATA|NOPTR, $32
+
+DATA low4<>+0(SB)/4, $0x0f0f0f0f
+GLOBL low4<>(SB), RODATA|NOPTR, $4
+
+// 0x10 bytes: bit 4, the fifth bit of a Q5_K level.
+
+DATA bits4<>+0(SB)/4, $0x10101010
+GLOBL bits4<>(SB), RODATA|NOPTR, $4
+
+// VPMULLW multipliers, words (2^s, 2^t): in qh in the k4v order, whose
+// even words go with the first sub-block of a chunk and odd words with the
+// second, they move bits 0 and 1 (q5vMul0), or 2 and 3 (q5vMul1), of each
+// byte to its bit 4. A multiplier is a left shift by at most 4 of a word
+// of two bytes, so bit 4 of each byte comes from the same byte.
+
+DATA q5vMul0<>+0(SB)/4, $0x00080010
+GLOBL q5vMul0<>(SB), RODATA|NOPTR, $4
+
+DATA q5vMul1<>+0(SB)/4, $0x00020004
+GLOBL q5vMul1<>(SB), RODATA|NOPTR, $4
+
+// The Q4_K scale unpacking: [sc0..sc7, m0..m7].
+
+DATA t4ShufA<>+0(SB)/8, $0x0b0a090803020100
+DATA t4ShufA<>+8(SB)/8, $0x0b0a090807060504
+GLOBL t4ShufA<>(SB), RODATA|NOPTR, $16
+
+DATA t4ShufB<>+0(SB)/8, $0x0302010080808080
+DATA t4ShufB<>+8(SB)/8, $0x0706050480808080
+GLOBL t4ShufB<>(SB), RODATA|NOPTR, $16
+
+DATA t4MaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA t4MaskLo<>+8(SB)/8, $0x000000003f3f3f3f
+GLOBL t4MaskLo<>(SB), RODATA|NOPTR, $16
+
+DATA t4MaskHi<>+0(SB)/8, $0x0000000000000000
+DATA t4MaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
+GLOBL t4MaskHi<>(SB), RODATA|NOPTR, $16
+
+DATA t4MaskTop<>+0(SB)/8, $0x3030303000000000
+DATA t4MaskTop<>+8(SB)/8, $0x3030303000000000
+GLOBL t4MaskTop<>(SB), RODATA|NOPTR, $16
+
+// TRANSPOSE8 transposes the 8x8 float32 matrix whose rows are Y0..Y7 so
+// that Y8+k holds column k. Clobbers Y0..Y7.
+#define TRANSPOSE8 \
+	VUNPCKLPS Y1, Y0, Y8 \
+	VUNPCKHPS Y1, Y0, Y9 \
+	VUNPCKLPS Y3, Y2, Y10 \
+	VUNPCKHPS Y3, Y2, Y11 \
+	VUNPCKLPS Y5, Y4, Y12 \
+	VUNPCKHPS Y5, Y4, Y13 \
+	VUNPCKLPS Y7, Y6, Y14 \
+	VUNPCKHPS Y7, Y6, Y15 \
+	VSHUFPS $0x44, Y10, Y8, Y0 \
+	VSHUFPS $0xEE, Y10, Y8, Y1 \
+	VSHUFPS $0x44, Y11, Y9, Y2 \
+	VSHUFPS $0xEE, Y11, Y9, Y3 \
+	VSHUFPS $0x44, Y14, Y12, Y4 \
+	VSHUFPS $0xEE, Y14, Y12, Y5 \
+	VSHUFPS $0x44, Y15, Y13, Y6 \
+	VSHUFPS $0xEE, Y15, Y13, Y7 \
+	VPERM2F128 $0x20, Y4, Y0, Y8 \
+	VPERM2F128 $0x20, Y5, Y1, Y9 \
+	VPERM2F128 $0x20, Y6, Y2, Y10 \
+	VPERM2F128 $0x20, Y7, Y3, Y11 \
+	VPERM2F128 $0x31, Y4, Y0, Y12 \
+	VPERM2F128 $0x31, Y5, Y1, Y13 \
+	VPERM2F128 $0x31, Y6, Y2, Y14 \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// KLANES8 loads the lane accumulators of eight tokens (frame at lanes, 32
+// bytes a token) and transposes them: Y8+l holds lane l of each token.
+#define KLANES8(lanes) \
+	VMOVUPS (lanes+0)(SP), Y0 \
+	VMOVUPS (lanes+32)(SP), Y1 \
+	VMOVUPS (lanes+64)(SP), Y2 \
+	VMOVUPS (lanes+96)(SP), Y3 \
+	VMOVUPS (lanes+128)(SP), Y4 \
+	VMOVUPS (lanes+160)(SP), Y5 \
+	VMOVUPS (lanes+192)(SP), Y6 \
+	VMOVUPS (lanes+224)(SP), Y7 \
+	TRANSPOSE8
+
+// KSUM8 is kSumLanes for the eight tokens: their sumf in Y0, plus lane 0,
+// then lane 1, ..., stored at res in the frame.
+#define KSUM8(res) \
+	VADDPS Y8, Y0, Y0 \
+	VADDPS Y9, Y0, Y0 \
+	VADDPS Y10, Y0, Y0 \
+	VADDPS Y11, Y0, Y0 \
+	VADDPS Y12, Y0, Y0 \
+	VADDPS Y13, Y0, Y0 \
+	VADDPS Y14, Y0, Y0 \
+	VADDPS Y15, Y0, Y0 \
+	VMOVUPS Y0, res(SP)
+
+// KCLEAR zeroes the 16 tokens' lane accumulators (frame 0-511).
+#define KCLEAR \
+	VXORPS Y0, Y0, Y0 \
+	VMOVUPS Y0, 0(SP) \
+	VMOVUPS Y0, 32(SP) \
+	VMOVUPS Y0, 64(SP) \
+	VMOVUPS Y0, 96(SP) \
+	VMOVUPS Y0, 128(SP) \
+	VMOVUPS Y0, 160(SP) \
+	VMOVUPS Y0, 192(SP) \
+	VMOVUPS Y0, 224(SP) \
+	VMOVUPS Y0, 256(SP) \
+	VMOVUPS Y0, 288(SP) \
+	VMOVUPS Y0, 320(SP) \
+	VMOVUPS Y0, 352(SP) \
+	VMOVUPS Y0, 384(SP) \
+	VMOVUPS Y0, 416(SP) \
+	VMOVUPS Y0, 448(SP) \
+	VMOVUPS Y0, 480(SP)
+
+// KSTORE copies the ntok results at 640(SP) to out[t*outStride] (DI).
+// Clobbers AX, R11-R14.
+#define KSTORE(label) \
+	MOVQ outStride+8(FP), AX \
+	SHLQ $2, AX \
+	MOVQ ntok+56(FP), R11 \
+	LEAQ 640(SP), R12 \
+	MOVQ DI, R13 \
+label: \
+	MOVL (R12), R14 \
+	MOVL R14, (R13) \
+	ADDQ $4, R12 \
+	ADDQ AX, R13 \
+	DECQ R11 \
+	JNZ  label
+
+// T4LEV unpacks 16 bytes of a Q4_K chunk (at off) into 32 levels in the
+// k4v order. Y12 holds k4vShuf, Y13 the nibble mask.
+#define T4LEV(off, V) \
+	VBROADCASTI128 off(BX), V \
+	VPSHUFB Y12, V, V \
+	VPSRLW $4, V, Y14 \
+	VPBLENDW $0xAA, Y14, V, V \
+	VPAND Y13, V, V
+
+// T4CHUNK adds to Y14 the products of chunk c (levels Y(2c), Y(2c+1),
+// scales Sc) with the token's activations at R12.
+#define T4CHUNK(c, La, Lb, S) \
+	VPMADDUBSW (64*c)(R12), La, Y12 \
+	VPMADDUBSW (64*c+32)(R12), Lb, Y13 \
+	VPADDW Y13, Y12, Y12 \
+	VPMADDWD S, Y12, Y12 \
+	VPADDD Y12, Y14, Y14
+
+// T5LEV is T4LEV for 16 bytes of a Q5_K chunk, with the fifth bits from
+// H (qh in the k4v order, shifted for the chunk) and the chunk's
+// multipliers in Y10. Y11 holds 0x10 bytes.
+#define T5LEV(off, H, V) \
+	T4LEV(off, V) \
+	VPMULLW Y10, H, Y15 \
+	VPAND Y11, Y15, Y15 \
+	VPOR Y15, V, V
+
+// Frame (as q4KTileAVX2):
+//
+//	  0  512  the 16 tokens' eight float lanes
+//	512   64  the tokens' sumf (the mins)
+//	576   64  d*yd of each token
+//	640   64  the row's results
+//	704   32  scales as words
+
+// func q5KTileAVX2(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb int, rows int, ntok int)
+//
+// Q5_K weight rows one by one times a block of 16 tokens (k4v layout), as
+// q4KTileAVX2.
+TEXT ·q5KTileAVX2(SB), $736-64
+	MOVQ out+0(FP), DI
+	MOVQ w+16(FP), SI
+	MOVQ rows+48(FP), R8
+
+v5row:
+	KCLEAR
+	VMOVUPS Y0, 512(SP)
+	VMOVUPS Y0, 544(SP)
+	MOVQ SI, BX
+	MOVQ act+32(FP), DX
+	MOVQ nsb+40(FP), CX
+
+v5sb:
+	// Words [sc0..sc7, m0..m7]: dword c (c < 4) is the scale pair of
+	// chunk c, dword 4+c the min pair.
+	VMOVDQU 4(BX), X0
+	VPSHUFB t4ShufA<>(SB), X0, X1
+	VPSHUFB t4ShufB<>(SB), X0, X2
+	VPSRLW $4, X1, X3
+	VPSRLW $2, X2, X2
+	VPAND t4MaskLo<>(SB), X1, X1
+	VPAND t4MaskHi<>(SB), X3, X3
+	VPAND t4MaskTop<>(SB), X2, X2
+	VPOR X3, X1, X1
+	VPOR X2, X1, X1
+	VPMOVZXBW X1, Y1
+	VMOVDQU Y1, 704(SP)
+
+	// The mins, tokens across the lanes: sumf -= (dmin*yd) * float(sumi).
+	VPBROADCASTD 720(SP), Y2
+	VPMADDWD 4096(DX), Y2, Y3
+	VPMADDWD 4128(DX), Y2, Y4
+	VPBROADCASTD 724(SP), Y2
+	VPMADDWD 4160(DX), Y2, Y5
+	VPADDD Y5, Y3, Y3
+	VPMADDWD 4192(DX), Y2, Y5
+	VPADDD Y5, Y4, Y4
+	VPBROADCASTD 728(SP), Y2
+	VPMADDWD 4224(DX), Y2, Y5
+	VPADDD Y5, Y3, Y3
+	VPMADDWD 4256(DX), Y2, Y5
+	VPADDD Y5, Y4, Y4
+	VPBROADCASTD 732(SP), Y2
+	VPMADDWD 4288(DX), Y2, Y5
+	VPADDD Y5, Y3, Y3
+	VPMADDWD 4320(DX), Y2, Y5
+	VPADDD Y5, Y4, Y4
+	VCVTDQ2PS Y3, Y3
+	VCVTDQ2PS Y4, Y4
+	VCVTPH2PS (BX), X5
+	VMOVSHDUP X5, X6
+	VBROADCASTSS X6, Y6
+	VBROADCASTSS X5, Y5
+	VMULPS 4352(DX), Y6, Y7
+	VMULPS Y7, Y3, Y3
+	VMOVUPS 512(SP), Y7
+	VSUBPS Y3, Y7, Y7
+	VMOVUPS Y7, 512(SP)
+	VMULPS 4384(DX), Y6, Y7
+	VMULPS Y7, Y4, Y4
+	VMOVUPS 544(SP), Y7
+	VSUBPS Y4, Y7, Y7
+	VMOVUPS Y7, 544(SP)
+
+	// d*yd per token.
+	VMULPS 4352(DX), Y5, Y7
+	VMOVUPS Y7, 576(SP)
+	VMULPS 4384(DX), Y5, Y7
+	VMOVUPS Y7, 608(SP)
+
+	// The levels, then the chunks' scale pairs. Y8 and Y9 are the two
+	// halves of qh in the k4v order. For chunks 2 and 3 they are shifted
+	// down four bits as words, which brings bits 4-7 of each byte to its
+	// bits 0-3 (the low byte's bits 4-7, from the high byte, are not
+	// reached by a multiplier), so that the multipliers of chunks 0 and 1
+	// serve again.
+	VMOVDQU k4vShuf<>(SB), Y12
+	VPBROADCASTD low4<>(SB), Y13
+	VPBROADCASTD bits4<>(SB), Y11
+	VBROADCASTI128 16(BX), Y8
+	VPSHUFB Y12, Y8, Y8
+	VBROADCASTI128 32(BX), Y9
+	VPSHUFB Y12, Y9, Y9
+	VPBROADCASTD q5vMul0<>(SB), Y10
+	T5LEV(48, Y8, Y0)
+	T5LEV(64, Y9, Y1)
+	VPBROADCASTD q5vMul1<>(SB), Y10
+	T5LEV(80, Y8, Y2)
+	T5LEV(96, Y9, Y3)
+	VPSRLW $4, Y8, Y8
+	VPSRLW $4, Y9, Y9
+	VPBROADCASTD q5vMul0<>(SB), Y10
+	T5LEV(112, Y8, Y4)
+	T5LEV(128, Y9, Y5)
+	VPBROADCASTD q5vMul1<>(SB), Y10
+	T5LEV(144, Y8, Y6)
+	T5LEV(160, Y9, Y7)
+	VPBROADCASTD 704(SP), Y8
+	VPBROADCASTD 708(SP), Y9
+	VPBROADCASTD 712(SP), Y10
+	VPBROADCASTD 716(SP), Y11
+
+	// Each token: the eight integer lanes, then lanes += (d*yd) * float(lane).
+	MOVQ DX, R12
+	LEAQ 0(SP), R13
+	LEAQ 576(SP), R14
+	MOVQ ntok+56(FP), R11
+
+v5tok:
+	VPMADDUBSW 0(R12), Y0, Y12
+	VPMADDUBSW 32(R12), Y1, Y13
+	VPADDW Y13, Y12, Y12
+	VPMADDWD Y8, Y12, Y14
+	T4CHUNK(1, Y2, Y3, Y9)
+	T4CHUNK(2, Y4, Y5, Y10)
+	T4CHUNK(3, Y6, Y7, Y11)
+	VCVTDQ2PS Y14, Y14
+	VBROADCASTSS (R14), Y12
+	VMULPS Y12, Y14, Y14
+	VADDPS (R13), Y14, Y14
+	VMOVUPS Y14, (R13)
+	ADDQ $256, R12
+	ADDQ $32, R13
+	ADDQ $4, R14
+	DECQ R11
+	JNZ  v5tok
+
+	ADDQ $176, BX
+	ADDQ $4416, DX
+	DECQ CX
+	JNZ  v5sb
+
+	KLANES8(0)
+	VMOVUPS 512(SP), Y0
+	KSUM8(640)
+	KLANES8(256)
+	VMOVUPS 544(SP), Y0
+	KSUM8(672)
+	KSTORE(v5store)
+
+	ADDQ $4, DI
+	ADDQ rowBytes+24(FP), SI
+	DECQ R8
+	JNZ  v5row
+	VZEROUPPER
+	RET
