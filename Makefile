@@ -27,9 +27,9 @@ all: build
 
 build: $(STUB) $(BUNDLE)
 
-# The stub and the bundler are rebuilt whenever any Go file changes; go's
-# build cache makes that cheap.
-GOFILES := $(shell find . -name '*.go' -not -path './testdata/*') go.mod go.sum
+# The stub and the bundler are rebuilt whenever any Go or assembly file
+# changes; go's build cache makes that cheap.
+GOFILES := $(shell find . \( -name '*.go' -o -name '*.s' -o -name '*.h' \) -not -path './testdata/*') go.mod go.sum
 
 # -trimpath and an empty build id make the binaries reproducible, so that
 # bundling stays byte-for-byte deterministic; -s -w drop debug tables that an
