@@ -3,17 +3,7 @@
 
 // The AVX2 fast path (no AVX-512) for one-token products of Q8_0; those of
 // Q4_K and Q6_K are in avx2k_amd64.s, the others in avx2rows_amd64.s.
-
-DATA ones16<>+0(SB)/4, $0x00010001
-GLOBL ones16<>(SB), RODATA|NOPTR, $4
-
-// Byte offsets of the FP16 scales of eight consecutive Q8_0 blocks.
-
-DATA q80dIdx2<>+0(SB)/8, $0x0000002200000000
-DATA q80dIdx2<>+8(SB)/8, $0x0000006600000044
-DATA q80dIdx2<>+16(SB)/8, $0x000000aa00000088
-DATA q80dIdx2<>+24(SB)/8, $0x000000ee000000cc
-GLOBL q80dIdx2<>(SB), RODATA|NOPTR, $32
+// ones16 and q80dIdx are in tables_amd64.s.
 
 // VPSHUFB that packs the low word of each dword into each lane's low 8 bytes.
 
@@ -22,15 +12,6 @@ DATA lowWords<>+8(SB)/8, $0x8080808080808080
 DATA lowWords<>+16(SB)/8, $0x0d0c090805040100
 DATA lowWords<>+24(SB)/8, $0x8080808080808080
 GLOBL lowWords<>(SB), RODATA|NOPTR, $32
-
-// HSUM8V leaves the sum of the eight int32 of yv in lane 0 of xv (VEX only).
-#define HSUM8V(yv, xv, xt) \
-	VEXTRACTI128 $1, yv, xt \
-	VPADDD xt, xv, xv \
-	VPSHUFD $0x4E, xv, xt \
-	VPADDD xt, xv, xv \
-	VPSHUFD $0xB1, xv, xt \
-	VPADDD xt, xv, xv
 
 // Q80BLK2 leaves in acc the eight partial int32 sums of block b of the
 // group: sign(y, w) times |w| (VPSIGNB, VPABSB) keeps VPMADDUBSW's operands
@@ -53,7 +34,7 @@ TEXT ·q8_0AVX2(SB), NOSPLIT, $0-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nb+40(FP), R11
-	VPBROADCASTD ones16<>(SB), Y14
+	VPBROADCASTD ·ones16(SB), Y14
 
 q82row:
 	MOVQ SI, BX
@@ -101,7 +82,7 @@ q82group:
 	VPADDD Y5, Y4, Y6
 	VCVTDQ2PS Y6, Y6
 	// The blocks' FP16 scales.
-	VMOVDQU q80dIdx2<>(SB), Y7
+	VMOVDQU ·q80dIdx(SB), Y7
 	VPCMPEQD Y8, Y8, Y8
 	VPXOR Y9, Y9, Y9
 	VPGATHERDD Y8, (BX)(Y7*1), Y9

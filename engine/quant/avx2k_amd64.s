@@ -10,24 +10,8 @@
 // VPMADDUBSW adds two products of one lane class and VPMADDWD the two
 // pairs, each word with its own scale: the dwords are ggml's eight integer
 // lanes, and the float steps that follow are the scalar kernel's.
-
-DATA sigPerm<>+0(SB)/8, $0x0000000200000000
-DATA sigPerm<>+8(SB)/8, $0x0000000600000004
-DATA sigPerm<>+16(SB)/8, $0x0000000300000001
-DATA sigPerm<>+24(SB)/8, $0x0000000700000005
-GLOBL sigPerm<>(SB), RODATA|NOPTR, $32
-
-DATA sigShuf<>+0(SB)/8, $0x0d0905010c080400
-DATA sigShuf<>+8(SB)/8, $0x0f0b07030e0a0602
-DATA sigShuf<>+16(SB)/8, $0x0d0905010c080400
-DATA sigShuf<>+24(SB)/8, $0x0f0b07030e0a0602
-GLOBL sigShuf<>(SB), RODATA|NOPTR, $32
-
-DATA lowNibbles<>+0(SB)/4, $0x0f0f0f0f
-GLOBL lowNibbles<>(SB), RODATA|NOPTR, $4
-
-DATA bits45<>+0(SB)/4, $0x30303030
-GLOBL bits45<>(SB), RODATA|NOPTR, $4
+// sigDwords, sigBytes (sigma32 in two steps), nib4 and bits45 are in
+// tables_amd64.s.
 
 // The Q4_K scale unpacking (as kquants_amd64.s), one row in each lane.
 
@@ -152,9 +136,9 @@ TEXT ·q4KAVX2(SB), NOSPLIT, $192-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nsb+40(FP), R11
-	VMOVDQU sigPerm<>(SB), Y13
-	VMOVDQU sigShuf<>(SB), Y10
-	VPBROADCASTD lowNibbles<>(SB), Y11
+	VMOVDQU ·sigDwords(SB), Y13
+	VMOVDQU ·sigBytes(SB), Y10
+	VPBROADCASTD ·nib4(SB), Y11
 
 q4kpair:
 	MOVQ SI, BX
@@ -280,10 +264,10 @@ TEXT ·q6KAVX2(SB), NOSPLIT, $32-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nsb+40(FP), R11
-	VMOVDQU sigPerm<>(SB), Y13
-	VMOVDQU sigShuf<>(SB), Y10
-	VPBROADCASTD lowNibbles<>(SB), Y11
-	VPBROADCASTD bits45<>(SB), Y12
+	VMOVDQU ·sigDwords(SB), Y13
+	VMOVDQU ·sigBytes(SB), Y10
+	VPBROADCASTD ·nib4(SB), Y11
+	VPBROADCASTD ·bits45(SB), Y12
 
 q6krow:
 	MOVQ SI, BX

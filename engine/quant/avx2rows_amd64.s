@@ -4,15 +4,9 @@
 // More AVX2 one-token kernels (no AVX-512): Q4_0, Q5_0, Q5_K, F16 and BF16.
 // Each does its AVX-512 counterpart's arithmetic in 256-bit vectors: the
 // integer sums exact, the float steps in the scalar kernel's order.
-
-DATA a2nibble<>+0(SB)/4, $0x0f0f0f0f
-GLOBL a2nibble<>(SB), RODATA|NOPTR, $4
-
-DATA a2bit4<>+0(SB)/4, $0x10101010
-GLOBL a2bit4<>(SB), RODATA|NOPTR, $4
-
-DATA a2ones16<>+0(SB)/4, $0x00010001
-GLOBL a2ones16<>(SB), RODATA|NOPTR, $4
+// nib4, bits4, ones16, sigDwords and sigBytes (sigma32 order from 32 bytes
+// in order) and the Q4_K scale unpacking (q4ShufA..q4MaskTop) are in
+// tables_amd64.s; HSUM8V is in fast_amd64.h.
 
 // Q5_0's 32 high bits to 32 bytes: byte k takes byte k/8 of the broadcast
 // mask (VPSHUFB), then bit k%8 of it is tested.
@@ -40,52 +34,6 @@ GLOBL a2qhHi<>(SB), RODATA|NOPTR, $32
 
 DATA a2qhBits<>+0(SB)/8, $0x8040201008040201
 GLOBL a2qhBits<>(SB), RODATA|NOPTR, $8
-
-// sigma32 order (fastlayout.go) from 32 bytes in order: the dwords
-// 0 2 4 6 | 1 3 5 7 (VPERMD), then a 4x4 byte transpose in each lane.
-
-DATA a2sigmaPerm<>+0(SB)/8, $0x0000000200000000
-DATA a2sigmaPerm<>+8(SB)/8, $0x0000000600000004
-DATA a2sigmaPerm<>+16(SB)/8, $0x0000000300000001
-DATA a2sigmaPerm<>+24(SB)/8, $0x0000000700000005
-GLOBL a2sigmaPerm<>(SB), RODATA|NOPTR, $32
-
-DATA a2sigmaShuf<>+0(SB)/8, $0x0d0905010c080400
-DATA a2sigmaShuf<>+8(SB)/8, $0x0f0b07030e0a0602
-DATA a2sigmaShuf<>+16(SB)/8, $0x0d0905010c080400
-DATA a2sigmaShuf<>+24(SB)/8, $0x0f0b07030e0a0602
-GLOBL a2sigmaShuf<>(SB), RODATA|NOPTR, $32
-
-// The K-quant scale unpacking (as kquants_amd64.s).
-
-DATA a2sShufA<>+0(SB)/8, $0x0b0a090803020100
-DATA a2sShufA<>+8(SB)/8, $0x0b0a090807060504
-GLOBL a2sShufA<>(SB), RODATA|NOPTR, $16
-
-DATA a2sShufB<>+0(SB)/8, $0x0302010080808080
-DATA a2sShufB<>+8(SB)/8, $0x0706050480808080
-GLOBL a2sShufB<>(SB), RODATA|NOPTR, $16
-
-DATA a2sMaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
-DATA a2sMaskLo<>+8(SB)/8, $0x000000003f3f3f3f
-GLOBL a2sMaskLo<>(SB), RODATA|NOPTR, $16
-
-DATA a2sMaskHi<>+0(SB)/8, $0x0000000000000000
-DATA a2sMaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
-GLOBL a2sMaskHi<>(SB), RODATA|NOPTR, $16
-
-DATA a2sMaskTop<>+0(SB)/8, $0x3030303000000000
-DATA a2sMaskTop<>+8(SB)/8, $0x3030303000000000
-GLOBL a2sMaskTop<>(SB), RODATA|NOPTR, $16
-
-// SUM8D leaves the sum of the eight int32 of yv in lane 0 of xv.
-#define SUM8D(yv, xv, xt) \
-	VEXTRACTI128 $1, yv, xt \
-	VPADDD xt, xv, xv \
-	VPSHUFD $0x4E, xv, xt \
-	VPADDD xt, xv, xv \
-	VPSHUFD $0xB1, xv, xt \
-	VPADDD xt, xv, xv
 
 // The Q4_0 and Q5_0 kernels take the blocks of a whole group of eight in
 // pairs (l8p layout): one 256-bit vector holds the first 16 levels of both
@@ -239,7 +187,7 @@ GLOBL a2sMaskTop<>(SB), RODATA|NOPTR, $16
 #define LEGTAIL2(shift) \
 	VPMADDUBSW (AX), Y4, Y5 \
 	VPMADDWD Y14, Y5, Y6 \
-	SUM8D(Y6, X6, X7) \
+	HSUM8V(Y6, X6, X7) \
 	VMOVD 256(R13), X7 \
 	VPSLLD $shift, X7, X7 \
 	VPSUBD X7, X6, X6 \
@@ -275,8 +223,8 @@ TEXT ·q4_0AVX2(SB), NOSPLIT, $64-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nb+40(FP), R11
-	VPBROADCASTD a2ones16<>(SB), Y14
-	VPBROADCASTD a2nibble<>(SB), Y15
+	VPBROADCASTD ·ones16(SB), Y14
+	VPBROADCASTD ·nib4(SB), Y15
 	// The rows two at a time, A at BX and B at BX+R12, so that their
 	// sequential float sums (X0, X1) overlap; a last odd row runs as both.
 q40r:
@@ -349,12 +297,12 @@ TEXT ·q5_0AVX2(SB), NOSPLIT, $64-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nb+40(FP), R11
-	VPBROADCASTD a2ones16<>(SB), Y14
-	VPBROADCASTD a2nibble<>(SB), Y15
+	VPBROADCASTD ·ones16(SB), Y14
+	VPBROADCASTD ·nib4(SB), Y15
 	VMOVDQU a2qhLo<>(SB), Y11
 	VMOVDQU a2qhHi<>(SB), Y12
 	VPBROADCASTQ a2qhBits<>(SB), Y10
-	VPBROADCASTD a2bit4<>(SB), Y3
+	VPBROADCASTD ·bits4(SB), Y3
 	// The rows two at a time, A at BX and B at BX+R12, so that their
 	// sequential float sums (X0, X1) overlap; a last odd row runs as both.
 q50r:
@@ -459,10 +407,10 @@ TEXT ·q5KAVX2(SB), NOSPLIT, $32-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nsb+40(FP), R11
-	VMOVDQU a2sigmaShuf<>(SB), Y10
-	VMOVDQU a2sigmaPerm<>(SB), Y13
-	VPBROADCASTD a2nibble<>(SB), Y11
-	VPBROADCASTD a2bit4<>(SB), Y15
+	VMOVDQU ·sigBytes(SB), Y10
+	VMOVDQU ·sigDwords(SB), Y13
+	VPBROADCASTD ·nib4(SB), Y11
+	VPBROADCASTD ·bits4(SB), Y15
 
 q5kr:
 	MOVQ SI, BX
@@ -477,13 +425,13 @@ q5ks:
 	PREFETCHT0 2176(BX)
 	// X9 = [sc0..sc7, m0..m7]; the scales, doubled to dwords, to the frame.
 	VMOVDQU 4(BX), X9
-	VPSHUFB a2sShufA<>(SB), X9, X12
-	VPSHUFB a2sShufB<>(SB), X9, X7
+	VPSHUFB ·q4ShufA(SB), X9, X12
+	VPSHUFB ·q4ShufB(SB), X9, X7
 	VPSRLW $4, X12, X14
 	VPSRLW $2, X7, X7
-	VPAND a2sMaskLo<>(SB), X12, X12
-	VPAND a2sMaskHi<>(SB), X14, X14
-	VPAND a2sMaskTop<>(SB), X7, X7
+	VPAND ·q4MaskLo(SB), X12, X12
+	VPAND ·q4MaskHi(SB), X14, X14
+	VPAND ·q4MaskTop(SB), X7, X7
 	VPOR X14, X12, X12
 	VPOR X7, X12, X9
 	VPMOVZXBW X9, X12

@@ -1,176 +1,17 @@
 #include "textflag.h"
+#include "avx2tile_amd64.h"
 
 // The AVX2 tiled prompt kernels (see avx2tile_amd64.go). VEX encodings and
-// Y0-Y15 only: they run on CPUs without AVX-512.
+// Y0-Y15 only: they run on CPUs without AVX-512. The macros that
+// q5ktile_amd64.s shares are in avx2tile_amd64.h; the tables that other
+// files read too (k4vShuf, sigDwords, sigBytes, nib4, bits45, bytes80, the
+// Q4_K scale unpacking q4ShufA..q4MaskTop, blk8Order, and the conversions'
+// constants) in tables_amd64.s.
 
-// For one 16-byte half of a Q4_K chunk broadcast to both lanes: dword k
-// (k < 8) = bytes k, k+8, k, k+8 (the k4v order; the low nibbles make the
-// first word, the high nibbles the second).
-
-DATA k4vShuf<>+0(SB)/8, $0x0901090108000800
-DATA k4vShuf<>+8(SB)/8, $0x0b030b030a020a02
-DATA k4vShuf<>+16(SB)/8, $0x0d050d050c040c04
-DATA k4vShuf<>+24(SB)/8, $0x0f070f070e060e06
-GLOBL k4vShuf<>(SB), RODATA|NOPTR, $32
-
-// sigma32 (fastlayout.go) of a 32-byte load in two steps: VPERMD gathers
-// the dwords that hold values 0-3, 8-11, 16-19, 24-27 into the low lane
-// (the rest into the high one), then VPSHUFB transposes each lane's 4x4
-// bytes.
-
-DATA sigDwords<>+0(SB)/8, $0x0000000200000000
-DATA sigDwords<>+8(SB)/8, $0x0000000600000004
-DATA sigDwords<>+16(SB)/8, $0x0000000300000001
-DATA sigDwords<>+24(SB)/8, $0x0000000700000005
-GLOBL sigDwords<>(SB), RODATA|NOPTR, $32
-
-DATA sigBytes<>+0(SB)/8, $0x0d0905010c080400
-DATA sigBytes<>+8(SB)/8, $0x0f0b07030e0a0602
-DATA sigBytes<>+16(SB)/8, $0x0d0905010c080400
-DATA sigBytes<>+24(SB)/8, $0x0f0b07030e0a0602
-GLOBL sigBytes<>(SB), RODATA|NOPTR, $32
-
-DATA low4<>+0(SB)/4, $0x0f0f0f0f
-GLOBL low4<>(SB), RODATA|NOPTR, $4
-
-DATA q6Hi<>+0(SB)/4, $0x30303030
-GLOBL q6Hi<>(SB), RODATA|NOPTR, $4
+// 0x20 bytes: the 32 taken off Q6_K's levels.
 
 DATA q6Bias<>+0(SB)/4, $0x20202020
 GLOBL q6Bias<>(SB), RODATA|NOPTR, $4
-
-DATA bias80<>+0(SB)/4, $0x80808080
-GLOBL bias80<>(SB), RODATA|NOPTR, $4
-
-// The Q4_K scale unpacking of kquants_amd64.s: [sc0..sc7, m0..m7].
-
-DATA t4ShufA<>+0(SB)/8, $0x0b0a090803020100
-DATA t4ShufA<>+8(SB)/8, $0x0b0a090807060504
-GLOBL t4ShufA<>(SB), RODATA|NOPTR, $16
-
-DATA t4ShufB<>+0(SB)/8, $0x0302010080808080
-DATA t4ShufB<>+8(SB)/8, $0x0706050480808080
-GLOBL t4ShufB<>(SB), RODATA|NOPTR, $16
-
-DATA t4MaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
-DATA t4MaskLo<>+8(SB)/8, $0x000000003f3f3f3f
-GLOBL t4MaskLo<>(SB), RODATA|NOPTR, $16
-
-DATA t4MaskHi<>+0(SB)/8, $0x0000000000000000
-DATA t4MaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
-GLOBL t4MaskHi<>(SB), RODATA|NOPTR, $16
-
-DATA t4MaskTop<>+0(SB)/8, $0x3030303000000000
-DATA t4MaskTop<>+8(SB)/8, $0x3030303000000000
-GLOBL t4MaskTop<>(SB), RODATA|NOPTR, $16
-
-// TRANSPOSE8 transposes the 8x8 float32 matrix whose rows are Y0..Y7 so
-// that Y8+k holds column k. Clobbers Y0..Y7.
-#define TRANSPOSE8 \
-	VUNPCKLPS Y1, Y0, Y8 \
-	VUNPCKHPS Y1, Y0, Y9 \
-	VUNPCKLPS Y3, Y2, Y10 \
-	VUNPCKHPS Y3, Y2, Y11 \
-	VUNPCKLPS Y5, Y4, Y12 \
-	VUNPCKHPS Y5, Y4, Y13 \
-	VUNPCKLPS Y7, Y6, Y14 \
-	VUNPCKHPS Y7, Y6, Y15 \
-	VSHUFPS $0x44, Y10, Y8, Y0 \
-	VSHUFPS $0xEE, Y10, Y8, Y1 \
-	VSHUFPS $0x44, Y11, Y9, Y2 \
-	VSHUFPS $0xEE, Y11, Y9, Y3 \
-	VSHUFPS $0x44, Y14, Y12, Y4 \
-	VSHUFPS $0xEE, Y14, Y12, Y5 \
-	VSHUFPS $0x44, Y15, Y13, Y6 \
-	VSHUFPS $0xEE, Y15, Y13, Y7 \
-	VPERM2F128 $0x20, Y4, Y0, Y8 \
-	VPERM2F128 $0x20, Y5, Y1, Y9 \
-	VPERM2F128 $0x20, Y6, Y2, Y10 \
-	VPERM2F128 $0x20, Y7, Y3, Y11 \
-	VPERM2F128 $0x31, Y4, Y0, Y12 \
-	VPERM2F128 $0x31, Y5, Y1, Y13 \
-	VPERM2F128 $0x31, Y6, Y2, Y14 \
-	VPERM2F128 $0x31, Y7, Y3, Y15
-
-// KLANES8 loads the lane accumulators of eight tokens (frame at lanes, 32
-// bytes a token) and transposes them: Y8+l holds lane l of each token.
-#define KLANES8(lanes) \
-	VMOVUPS (lanes+0)(SP), Y0 \
-	VMOVUPS (lanes+32)(SP), Y1 \
-	VMOVUPS (lanes+64)(SP), Y2 \
-	VMOVUPS (lanes+96)(SP), Y3 \
-	VMOVUPS (lanes+128)(SP), Y4 \
-	VMOVUPS (lanes+160)(SP), Y5 \
-	VMOVUPS (lanes+192)(SP), Y6 \
-	VMOVUPS (lanes+224)(SP), Y7 \
-	TRANSPOSE8
-
-// KSUM8 is kSumLanes for the eight tokens: their sumf in Y0, plus lane 0,
-// then lane 1, ..., stored at res in the frame.
-#define KSUM8(res) \
-	VADDPS Y8, Y0, Y0 \
-	VADDPS Y9, Y0, Y0 \
-	VADDPS Y10, Y0, Y0 \
-	VADDPS Y11, Y0, Y0 \
-	VADDPS Y12, Y0, Y0 \
-	VADDPS Y13, Y0, Y0 \
-	VADDPS Y14, Y0, Y0 \
-	VADDPS Y15, Y0, Y0 \
-	VMOVUPS Y0, res(SP)
-
-// KCLEAR zeroes the 16 tokens' lane accumulators (frame 0-511).
-#define KCLEAR \
-	VXORPS Y0, Y0, Y0 \
-	VMOVUPS Y0, 0(SP) \
-	VMOVUPS Y0, 32(SP) \
-	VMOVUPS Y0, 64(SP) \
-	VMOVUPS Y0, 96(SP) \
-	VMOVUPS Y0, 128(SP) \
-	VMOVUPS Y0, 160(SP) \
-	VMOVUPS Y0, 192(SP) \
-	VMOVUPS Y0, 224(SP) \
-	VMOVUPS Y0, 256(SP) \
-	VMOVUPS Y0, 288(SP) \
-	VMOVUPS Y0, 320(SP) \
-	VMOVUPS Y0, 352(SP) \
-	VMOVUPS Y0, 384(SP) \
-	VMOVUPS Y0, 416(SP) \
-	VMOVUPS Y0, 448(SP) \
-	VMOVUPS Y0, 480(SP)
-
-// KSTORE copies the ntok results at 640(SP) to out[t*outStride] (DI).
-// Clobbers AX, R11-R14.
-#define KSTORE(label) \
-	MOVQ outStride+8(FP), AX \
-	SHLQ $2, AX \
-	MOVQ ntok+56(FP), R11 \
-	LEAQ 640(SP), R12 \
-	MOVQ DI, R13 \
-label: \
-	MOVL (R12), R14 \
-	MOVL R14, (R13) \
-	ADDQ $4, R12 \
-	ADDQ AX, R13 \
-	DECQ R11 \
-	JNZ  label
-
-// T4LEV unpacks 16 bytes of a Q4_K chunk (at off) into 32 levels in the
-// k4v order. Y12 holds k4vShuf, Y13 the nibble mask.
-#define T4LEV(off, V) \
-	VBROADCASTI128 off(BX), V \
-	VPSHUFB Y12, V, V \
-	VPSRLW $4, V, Y14 \
-	VPBLENDW $0xAA, Y14, V, V \
-	VPAND Y13, V, V
-
-// T4CHUNK adds to Y14 the products of chunk c (levels Y(2c), Y(2c+1),
-// scales Sc) with the token's activations at R12.
-#define T4CHUNK(c, La, Lb, S) \
-	VPMADDUBSW (64*c)(R12), La, Y12 \
-	VPMADDUBSW (64*c+32)(R12), Lb, Y13 \
-	VPADDW Y13, Y12, Y12 \
-	VPMADDWD S, Y12, Y12 \
-	VPADDD Y12, Y14, Y14
 
 // Frame of the K-quant kernels:
 //
@@ -201,13 +42,13 @@ t4sb:
 	// Words [sc0..sc7, m0..m7]: dword c (c < 4) is the scale pair of
 	// chunk c, dword 4+c the min pair.
 	VMOVDQU 4(BX), X0
-	VPSHUFB t4ShufA<>(SB), X0, X1
-	VPSHUFB t4ShufB<>(SB), X0, X2
+	VPSHUFB ·q4ShufA(SB), X0, X1
+	VPSHUFB ·q4ShufB(SB), X0, X2
 	VPSRLW $4, X1, X3
 	VPSRLW $2, X2, X2
-	VPAND t4MaskLo<>(SB), X1, X1
-	VPAND t4MaskHi<>(SB), X3, X3
-	VPAND t4MaskTop<>(SB), X2, X2
+	VPAND ·q4MaskLo(SB), X1, X1
+	VPAND ·q4MaskHi(SB), X3, X3
+	VPAND ·q4MaskTop(SB), X2, X2
 	VPOR X3, X1, X1
 	VPOR X2, X1, X1
 	VPMOVZXBW X1, Y1
@@ -256,8 +97,8 @@ t4sb:
 	VMOVUPS Y7, 608(SP)
 
 	// The levels, then the chunks' scale pairs.
-	VMOVDQU k4vShuf<>(SB), Y12
-	VPBROADCASTD low4<>(SB), Y13
+	VMOVDQU ·k4vShuf(SB), Y12
+	VPBROADCASTD ·nib4(SB), Y13
 	T4LEV(16, Y0)
 	T4LEV(32, Y1)
 	T4LEV(48, Y2)
@@ -380,10 +221,10 @@ t6row:
 	MOVQ nsb+40(FP), CX
 
 t6sb:
-	VMOVDQU sigDwords<>(SB), Y8
-	VMOVDQU sigBytes<>(SB), Y9
-	VPBROADCASTD low4<>(SB), Y10
-	VPBROADCASTD q6Hi<>(SB), Y11
+	VMOVDQU ·sigDwords(SB), Y8
+	VMOVDQU ·sigBytes(SB), Y9
+	VPBROADCASTD ·nib4(SB), Y10
+	VPBROADCASTD ·bits45(SB), Y11
 	VPBROADCASTD q6Bias<>(SB), Y15
 	T6HALF(0, 128, Y0, Y1, Y2, Y3)
 	T6HALF(64, 160, Y4, Y5, Y6, Y7)
@@ -415,7 +256,7 @@ t6sb:
 	VMOVUPS Y13, 608(SP)
 
 	// Y15 = the +128's share of each lane.
-	VPBROADCASTD bias80<>(SB), Y13
+	VPBROADCASTD ·bytes80(SB), Y13
 	VPMADDUBSW Y0, Y13, Y12
 	VPMADDWD Y8, Y12, Y15
 	T6CORR(Y1, Y9)
@@ -776,51 +617,12 @@ q50blk:
 // operations per value; Q8_K's rounding by the same trick, Q8_0's roundf
 // emulated exactly). A block holding NaN or an infinity is left to the
 // portable code, whose handling of them depends on the order of its
-// comparisons.
-
-DATA cAbs<>+0(SB)/4, $0x7fffffff
-GLOBL cAbs<>(SB), RODATA|NOPTR, $4
+// comparisons. Their other constants are those of quantize_amd64.s
+// (tables_amd64.s); blk8Order undoes VPACKSSDW/VPACKSSWB's lane
+// interleave.
 
 DATA cMaxFinite<>+0(SB)/4, $0x7f7fffff
 GLOBL cMaxFinite<>(SB), RODATA|NOPTR, $4
-
-DATA cMagic<>+0(SB)/4, $0x4b400000 // 12582912 = 1.5*2^23
-GLOBL cMagic<>(SB), RODATA|NOPTR, $4
-
-DATA cMant<>+0(SB)/4, $0x007fffff
-GLOBL cMant<>(SB), RODATA|NOPTR, $4
-
-DATA cMantHalf<>+0(SB)/4, $0x00400000
-GLOBL cMantHalf<>(SB), RODATA|NOPTR, $4
-
-DATA c127<>+0(SB)/4, $127
-GLOBL c127<>(SB), RODATA|NOPTR, $4
-
-DATA cF127<>+0(SB)/4, $0x42fe0000 // 127
-GLOBL cF127<>(SB), RODATA|NOPTR, $4
-
-DATA cFm127<>+0(SB)/4, $0xc2fe0000 // -127
-GLOBL cFm127<>(SB), RODATA|NOPTR, $4
-
-DATA cF1<>+0(SB)/4, $0x3f800000
-GLOBL cF1<>(SB), RODATA|NOPTR, $4
-
-DATA cFHalf<>+0(SB)/4, $0x3f000000
-GLOBL cFHalf<>(SB), RODATA|NOPTR, $4
-
-DATA cSign<>+0(SB)/4, $0x80000000
-GLOBL cSign<>(SB), RODATA|NOPTR, $4
-
-DATA cW2048<>+0(SB)/4, $0x08000800
-GLOBL cW2048<>(SB), RODATA|NOPTR, $4
-
-// VPERMD indices that undo VPACKSSDW/VPACKSSWB's lane interleave.
-
-DATA packOrder<>+0(SB)/8, $0x0000000400000000
-DATA packOrder<>+8(SB)/8, $0x0000000500000001
-DATA packOrder<>+16(SB)/8, $0x0000000600000002
-DATA packOrder<>+24(SB)/8, $0x0000000700000003
-GLOBL packOrder<>(SB), RODATA|NOPTR, $32
 
 // HMAX8 leaves the max of the eight floats of y in every lane of y.
 #define HMAX8(y, t) \
@@ -902,7 +704,7 @@ GLOBL packOrder<>(SB), RODATA|NOPTR, $32
 TEXT ·quantQ8KSigmaAVX2(SB), NOSPLIT, $0-25
 	MOVQ x+0(FP), SI
 	MOVQ out+8(FP), DI
-	VBROADCASTSS cAbs<>(SB), Y15
+	VBROADCASTSS ·absMaskF(SB), Y15
 	VPBROADCASTD cMaxFinite<>(SB), Y14
 	VXORPS Y13, Y13, Y13
 	VXORPS Y12, Y12, Y12
@@ -964,7 +766,7 @@ q8kfound:
 	BSFL AX, AX
 	ADDQ AX, BX
 	VMOVSS (SI)(BX*4), X0
-	VMOVSS cFm127<>(SB), X1
+	VMOVSS ·fm127(SB), X1
 	VDIVSS X0, X1, X1 // iscale = -127/vmax
 	// A vmax so small that iscale overflows makes the quants come from
 	// infinities (the portable code's truncation of them is not packing's
@@ -973,21 +775,21 @@ q8kfound:
 	ANDL $0x7fffffff, AX
 	CMPL AX, $0x7f800000
 	JAE  q8knotfinite
-	VMOVSS cF1<>(SB), X2
+	VMOVSS ·f1(SB), X2
 	VDIVSS X1, X2, X2 // d = 1/iscale
 	VMOVSS X2, 0(DI)
 	VBROADCASTSS X1, Y13
 
-	VBROADCASTSS cMagic<>(SB), Y15
-	VPBROADCASTD cMant<>(SB), Y14
-	VPBROADCASTD cMantHalf<>(SB), Y12
-	VPBROADCASTD c127<>(SB), Y11
-	VMOVDQU sigBytes<>(SB), Y10
-	VPBROADCASTD bias80<>(SB), Y9
+	VBROADCASTSS ·magicF(SB), Y15
+	VPBROADCASTD ·mantMask(SB), Y14
+	VPBROADCASTD ·mantHalf(SB), Y12
+	VPBROADCASTD ·i127(SB), Y11
+	VMOVDQU ·sigBytes(SB), Y10
+	VPBROADCASTD ·bytes80(SB), Y9
 	MOVL xor+16(FP), AX
 	VMOVD AX, X8
 	VPBROADCASTD X8, Y8
-	VPBROADCASTD cW2048<>(SB), X7
+	VPBROADCASTD ·w2048(SB), X7
 	Q8KGROUP(0)
 	Q8KGROUP(1)
 	Q8KGROUP(2)
@@ -1031,12 +833,12 @@ TEXT ·quantQ8_0AVX2(SB), NOSPLIT, $0-40
 	MOVQ q+16(FP), DI
 	MOVQ d+24(FP), DX
 	XORQ R9, R9
-	VBROADCASTSS cAbs<>(SB), Y15
-	VBROADCASTSS cFHalf<>(SB), Y14
-	VBROADCASTSS cSign<>(SB), Y13
-	VBROADCASTSS cF1<>(SB), Y12
+	VBROADCASTSS ·absMaskF(SB), Y15
+	VBROADCASTSS ·fHalf(SB), Y14
+	VBROADCASTSS ·signMask(SB), Y13
+	VBROADCASTSS ·f1(SB), Y12
 	VPBROADCASTD cMaxFinite<>(SB), Y11
-	VMOVDQU packOrder<>(SB), Y10
+	VMOVDQU ·blk8Order(SB), Y10
 
 q80blk:
 	CMPQ R9, CX
@@ -1062,11 +864,11 @@ q80blk:
 	VMAXPS Y7, Y6, Y6
 	VMAXPS Y6, Y4, Y4
 	HMAX8(Y4, Y5)
-	VDIVSS cF127<>(SB), X4, X4 // d = amax/127
+	VDIVSS ·f127(SB), X4, X4 // d = amax/127
 	VXORPS X5, X5, X5
 	VUCOMISS X5, X4
 	JEQ  q80zero
-	VMOVSS cF1<>(SB), X5
+	VMOVSS ·f1(SB), X5
 	VDIVSS X4, X5, X5 // id = 1/d
 	// An amax so small that id overflows: the portable code's.
 	VMOVD X5, AX

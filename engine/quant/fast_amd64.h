@@ -45,6 +45,14 @@
 	VPSHUFD $0xB1, xv, xt \
 	VPADDD xt, xv, xv
 
+// HSUM8V is HSUM8 in VEX encodings only, for the AVX2 kernels.
+#define HSUM8V(yv, xv, xt) \
+	VEXTRACTI128 $1, yv, xt \
+	VPADDD xt, xv, xv \
+	VPSHUFD $0x4E, xv, xt \
+	VPADDD xt, xv, xv \
+	VPSHUFD $0xB1, xv, xt \
+	VPADDD xt, xv, xv
 
 // TRANSPOSE16 transposes the 16x16 float32 matrix whose rows are Z16..Z31
 // (row i in Z16+i) so that Z16+k holds column k, using Z0..Z15.
@@ -114,7 +122,9 @@
 	VSHUFF32X4 $0xDD, Z14, Z6, Z30 \
 	VSHUFF32X4 $0xDD, Z15, Z7, Z31
 
-// The Q4_K tile kernel's steps (kquants_amd64.s).
+// The Q4_K tile kernel's steps (kquants_amd64.s; q5ktile_amd64.s uses
+// T4SCALES, T4SPREAD and T4TOKEN too). Their tables are package symbols
+// (tables_amd64.s), which every file can read.
 
 // T4LEVELS unpacks 32-byte chunk c (sub-blocks 2c, 2c+1) of the two rows
 // into [row0 | row1] vectors of levels in sigma32 order. Z13 holds permQS.
@@ -122,25 +132,25 @@
 	VMOVDQU off(SI), Y8 \
 	VINSERTI64X4 $1, off(R10), Z8, Z8 \
 	VPERMB Z8, Z13, Z8 \
-	VPANDD.BCST nib4<>(SB), Z8, lo \
-	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z8, hi
+	VPANDD.BCST ·nib4(SB), Z8, lo \
+	VGF2P8AFFINEQB.BCST $0, ·gfHigh(SB), Z8, hi
 
 // T4SCALES unpacks the scales and mins of the row at base into X9 =
 // [sc0..sc7, m0..m7].
 #define T4SCALES(base) \
 	VMOVDQU 4(base), X8 \
-	VPSHUFB q4ShufA<>(SB), X8, X9 \
-	VPSHUFB q4ShufB<>(SB), X8, X10 \
+	VPSHUFB ·q4ShufA(SB), X8, X9 \
+	VPSHUFB ·q4ShufB(SB), X8, X10 \
 	VPSRLW $4, X9, X11 \
 	VPSRLW $2, X10, X10 \
-	VPANDD q4MaskLo<>(SB), X9, X9 \
-	VPTERNLOGD $0xF8, q4MaskHi<>(SB), X11, X9 \
-	VPTERNLOGD $0xF8, q4MaskTop<>(SB), X10, X9
+	VPANDD ·q4MaskLo(SB), X9, X9 \
+	VPTERNLOGD $0xF8, ·q4MaskHi(SB), X11, X9 \
+	VPTERNLOGD $0xF8, ·q4MaskTop(SB), X10, X9
 
 // T4SPREAD makes the scale-pair vector of sub-blocks (2p, 2p+1) in the
 // frame, from the two rows' unpacked scales in Z12.
 #define T4SPREAD(p) \
-	VMOVDQU64 q4TPair<>+(64*p)(SB), Z11 \
+	VMOVDQU64 ·q4TPair+(64*p)(SB), Z11 \
 	VPERMB.Z Z12, Z11, K1, Z11 \
 	VMOVDQU64 Z11, (64*p)(SP)
 
@@ -177,7 +187,8 @@
 	VMULPS Z11, Z10, Z10 \
 	VADDPS Z10, S, S
 
-// The Q6_K tile kernel's steps (kquants_amd64.s).
+// The Q6_K tile kernel's steps (kquants_amd64.s). q6M01..q6M67, bytes20
+// and q6TIdx are that file's own tables: only it can use these macros.
 
 // T6HALF unpacks groups 4h..4h+3 of the two rows (ql at qlo, qh at qho)
 // into [row0 | row1] vectors of signed levels q-32 in sigma32 order. Z13
@@ -193,13 +204,13 @@
 	VINSERTI64X4 $1, qho(R10), Z10, Z10 \
 	VPERMB Z10, Z13, Z10 \
 	VGF2P8AFFINEQB.BCST $0, q6M01<>(SB), Z10, L0 \
-	VPTERNLOGD.BCST $0xF8, nib4<>(SB), Z8, L0 \
+	VPTERNLOGD.BCST $0xF8, ·nib4(SB), Z8, L0 \
 	VGF2P8AFFINEQB.BCST $0, q6M23<>(SB), Z10, L1 \
-	VPTERNLOGD.BCST $0xF8, nib4<>(SB), Z9, L1 \
-	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z8, L2 \
+	VPTERNLOGD.BCST $0xF8, ·nib4(SB), Z9, L1 \
+	VGF2P8AFFINEQB.BCST $0, ·gfHigh(SB), Z8, L2 \
 	VGF2P8AFFINEQB.BCST $0, q6M45<>(SB), Z10, Z11 \
 	VPORD Z11, L2, L2 \
-	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z9, L3 \
+	VGF2P8AFFINEQB.BCST $0, ·gfHigh(SB), Z9, L3 \
 	VGF2P8AFFINEQB.BCST $0, q6M67<>(SB), Z10, Z11 \
 	VPORD Z11, L3, L3 \
 	VPSUBB bytes20<>(SB), L0, L0 \

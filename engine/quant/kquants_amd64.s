@@ -9,17 +9,9 @@
 // scaled and accumulated in float exactly as kAddLanes does, and a row ends
 // with kSumLanes's sequential additions.
 
-// sigma32 within each 32-byte half of a 64-byte load (see fastlayout.go).
-
-DATA permQS<>+0(SB)/8, $0x1911090118100800
-DATA permQS<>+8(SB)/8, $0x1b130b031a120a02
-DATA permQS<>+16(SB)/8, $0x1d150d051c140c04
-DATA permQS<>+24(SB)/8, $0x1f170f071e160e06
-DATA permQS<>+32(SB)/8, $0x3931292138302820
-DATA permQS<>+40(SB)/8, $0x3b332b233a322a22
-DATA permQS<>+48(SB)/8, $0x3d352d253c342c24
-DATA permQS<>+56(SB)/8, $0x3f372f273e362e26
-GLOBL permQS<>(SB), RODATA|NOPTR, $64
+// The tables that other files read too (permQS, gfHigh, the Q4_K scale
+// unpacking q4ShufA..q4MaskTop, q4TPair, nib4, iota16, bytes80) are in
+// tables_amd64.s.
 
 // sigma32 of a 32-byte load, repeated in both halves.
 
@@ -33,19 +25,10 @@ DATA permQH<>+48(SB)/8, $0x1d150d051c140c04
 DATA permQH<>+56(SB)/8, $0x1f170f071e160e06
 GLOBL permQH<>(SB), RODATA|NOPTR, $64
 
-// GF(2) affine matrices (one per qword) for VGF2P8AFFINEQB: gfHigh moves
-// bits 4-7 of each byte to 0-3; q6Bits01/23 move bits 0-1 (low half) or 2-3
-// (high half), and 4-5 or 6-7, to bits 4-5, clearing the rest.
-
-DATA gfHigh<>+0(SB)/8, $0x1020408000000000
-DATA gfHigh<>+8(SB)/8, $0x1020408000000000
-DATA gfHigh<>+16(SB)/8, $0x1020408000000000
-DATA gfHigh<>+24(SB)/8, $0x1020408000000000
-DATA gfHigh<>+32(SB)/8, $0x1020408000000000
-DATA gfHigh<>+40(SB)/8, $0x1020408000000000
-DATA gfHigh<>+48(SB)/8, $0x1020408000000000
-DATA gfHigh<>+56(SB)/8, $0x1020408000000000
-GLOBL gfHigh<>(SB), RODATA|NOPTR, $64
+// GF(2) affine matrices (one per qword) for VGF2P8AFFINEQB: as gfHigh
+// (tables_amd64.s) moves bits 4-7 of each byte to 0-3, q6Bits01/23 move
+// bits 0-1 (low half) or 2-3 (high half), and 4-5 or 6-7, to bits 4-5,
+// clearing the rest.
 
 DATA q6Bits01<>+0(SB)/8, $0x0000000001020000
 DATA q6Bits01<>+8(SB)/8, $0x0000000001020000
@@ -160,28 +143,6 @@ DATA q4Mins<>+16(SB)/8, $0x0d0d0d0d0c0c0c0c
 DATA q4Mins<>+24(SB)/8, $0x0f0f0f0f0e0e0e0e
 GLOBL q4Mins<>(SB), RODATA|NOPTR, $32
 
-// Unpacking of the 12-byte Q4_K scales (see kScaleMin) into
-// [sc0..sc7, m0..m7]: two byte shuffles and three masks.
-
-DATA q4ShufA<>+0(SB)/8, $0x0b0a090803020100
-DATA q4ShufA<>+8(SB)/8, $0x0b0a090807060504
-GLOBL q4ShufA<>(SB), RODATA|NOPTR, $16
-
-DATA q4ShufB<>+0(SB)/8, $0x0302010080808080
-DATA q4ShufB<>+8(SB)/8, $0x0706050480808080
-GLOBL q4ShufB<>(SB), RODATA|NOPTR, $16
-
-DATA q4MaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
-DATA q4MaskLo<>+8(SB)/8, $0x000000003f3f3f3f
-GLOBL q4MaskLo<>(SB), RODATA|NOPTR, $16
-
-DATA q4MaskHi<>+0(SB)/8, $0x0000000000000000
-DATA q4MaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
-GLOBL q4MaskHi<>(SB), RODATA|NOPTR, $16
-
-DATA q4MaskTop<>+0(SB)/8, $0x3030303000000000
-DATA q4MaskTop<>+8(SB)/8, $0x3030303000000000
-GLOBL q4MaskTop<>(SB), RODATA|NOPTR, $16
 // VGF2P8AFFINEQB matrices that move bit s (low half) or t (high half) of
 // each byte to bit 4 and clear the rest: the fifth bit of Q5_K's levels for
 // the sub-block pairs (0,2) (1,3) (4,6) (5,7).
@@ -230,20 +191,20 @@ TEXT ·q4KAVX512(SB), NOSPLIT, $0-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nsb+40(FP), R11
-	VMOVDQU64 permQS<>(SB), Z20
+	VMOVDQU64 ·permQS(SB), Z20
 	MOVL $0x0F0F0F0F, AX
 	VPBROADCASTD AX, Z21
-	VMOVDQU64 gfHigh<>(SB), Z22
+	VMOVDQU64 ·gfHigh(SB), Z22
 	VMOVDQU64 q4Scale0<>(SB), Z23
 	VMOVDQU64 q4Scale1<>(SB), Z24
 	VMOVDQU64 q4Scale2<>(SB), Z25
 	VMOVDQU64 q4Scale3<>(SB), Z26
 	VMOVDQU32 q4Mins<>(SB), Y27
-	VMOVDQU32 q4ShufA<>(SB), X28
-	VMOVDQU32 q4ShufB<>(SB), X29
-	VMOVDQU32 q4MaskLo<>(SB), X30
-	VMOVDQU32 q4MaskHi<>(SB), X31
-	VMOVDQU32 q4MaskTop<>(SB), X19
+	VMOVDQU32 ·q4ShufA(SB), X28
+	VMOVDQU32 ·q4ShufB(SB), X29
+	VMOVDQU32 ·q4MaskLo(SB), X30
+	VMOVDQU32 ·q4MaskHi(SB), X31
+	VMOVDQU32 ·q4MaskTop(SB), X19
 	MOVQ $0x5555555555555555, AX
 	KMOVQ AX, K1
 
@@ -338,20 +299,20 @@ TEXT ·q5KAVX512(SB), NOSPLIT, $0-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nsb+40(FP), R11
-	VMOVDQU64 permQS<>(SB), Z20
+	VMOVDQU64 ·permQS(SB), Z20
 	MOVL $0x0F0F0F0F, AX
 	VPBROADCASTD AX, Z21
-	VMOVDQU64 gfHigh<>(SB), Z22
+	VMOVDQU64 ·gfHigh(SB), Z22
 	VMOVDQU64 q4Scale0<>(SB), Z23
 	VMOVDQU64 q4Scale1<>(SB), Z24
 	VMOVDQU64 q4Scale2<>(SB), Z25
 	VMOVDQU64 q4Scale3<>(SB), Z26
 	VMOVDQU32 q4Mins<>(SB), Y27
-	VMOVDQU32 q4ShufA<>(SB), X28
-	VMOVDQU32 q4ShufB<>(SB), X29
-	VMOVDQU32 q4MaskLo<>(SB), X30
-	VMOVDQU32 q4MaskHi<>(SB), X31
-	VMOVDQU32 q4MaskTop<>(SB), X19
+	VMOVDQU32 ·q4ShufA(SB), X28
+	VMOVDQU32 ·q4ShufB(SB), X29
+	VMOVDQU32 ·q4MaskLo(SB), X30
+	VMOVDQU32 ·q4MaskHi(SB), X31
+	VMOVDQU32 ·q4MaskTop(SB), X19
 	MOVQ $0x5555555555555555, AX
 	KMOVQ AX, K1
 
@@ -458,11 +419,11 @@ TEXT ·q6KAVX512(SB), NOSPLIT, $0-48
 	MOVQ rowBytes+24(FP), R9
 	MOVQ act+32(FP), R10
 	MOVQ nsb+40(FP), R11
-	VMOVDQU64 permQS<>(SB), Z20
+	VMOVDQU64 ·permQS(SB), Z20
 	VMOVDQU64 permQH<>(SB), Z21
 	MOVL $0x0F0F0F0F, AX
 	VPBROADCASTD AX, Z22
-	VMOVDQU64 gfHigh<>(SB), Z23
+	VMOVDQU64 ·gfHigh(SB), Z23
 	VMOVDQU64 q6Bits01<>(SB), Z24
 	VMOVDQU64 q6Bits23<>(SB), Z25
 	VMOVDQU64 q6Scale0<>(SB), Z26
@@ -547,21 +508,6 @@ q6sb:
 	VZEROUPPER
 	RET
 
-DATA nib4<>+0(SB)/4, $0x0f0f0f0f
-GLOBL nib4<>(SB), RODATA|NOPTR, $4
-
-// 0..15 as int32, for the scatter indices of a token block.
-
-DATA iota16<>+0(SB)/8, $0x0000000100000000
-DATA iota16<>+8(SB)/8, $0x0000000300000002
-DATA iota16<>+16(SB)/8, $0x0000000500000004
-DATA iota16<>+24(SB)/8, $0x0000000700000006
-DATA iota16<>+32(SB)/8, $0x0000000900000008
-DATA iota16<>+40(SB)/8, $0x0000000b0000000a
-DATA iota16<>+48(SB)/8, $0x0000000d0000000c
-DATA iota16<>+56(SB)/8, $0x0000000f0000000e
-GLOBL iota16<>(SB), RODATA|NOPTR, $64
-
 // func q4KTileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb int, rows int, ntok int)
 //
 // Two weight rows (or one, rows == 1) times a block of 16 tokens (k4t
@@ -614,7 +560,7 @@ t4sb:
 	PREFETCHT0 (R10)(R9*2)
 	PREFETCHT0 64(R10)(R9*2)
 	PREFETCHT0 128(R10)(R9*2)
-	VMOVDQU64 permQS<>(SB), Z13
+	VMOVDQU64 ·permQS(SB), Z13
 	T4LEVELS(16, Z0, Z1)
 	T4LEVELS(48, Z2, Z3)
 	T4LEVELS(80, Z4, Z5)
@@ -721,7 +667,7 @@ t4sb:
 	// Scatter: out[t*outStride + r].
 	MOVQ outStride+8(FP), AX
 	VPBROADCASTD AX, Z2
-	VPMULLD iota16<>(SB), Z2, Z2
+	VPMULLD ·iota16(SB), Z2, Z2
 	MOVQ ntok+56(FP), CX
 	MOVL $1, AX
 	SHLL CX, AX
@@ -827,9 +773,6 @@ DATA bytes20<>+48(SB)/8, $0x2020202020202020
 DATA bytes20<>+56(SB)/8, $0x2020202020202020
 GLOBL bytes20<>(SB), RODATA|NOPTR, $64
 
-DATA bytes80<>+0(SB)/4, $0x80808080
-GLOBL bytes80<>(SB), RODATA|NOPTR, $4
-
 // func q6KTileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nsb int, rows int, ntok int)
 //
 // Two Q6_K rows (or one) times a block of 16 tokens (k6t layout, quants
@@ -875,7 +818,7 @@ t6sb:
 	PREFETCHT0 64(R10)(R9*2)
 	PREFETCHT0 128(R10)(R9*2)
 	PREFETCHT0 192(R10)(R9*2)
-	VMOVDQU64 permQS<>(SB), Z13
+	VMOVDQU64 ·permQS(SB), Z13
 	T6HALF(0, 32, 128, Z0, Z1, Z2, Z3)
 	T6HALF(64, 96, 160, Z4, Z5, Z6, Z7)
 
@@ -891,7 +834,7 @@ t6sb:
 	T6SPREAD(6)
 	T6SPREAD(7)
 
-	VPBROADCASTD bytes80<>(SB), Z15
+	VPBROADCASTD ·bytes80(SB), Z15
 	VPXORD Z14, Z14, Z14
 	T6CORR(Z0, 0)
 	T6CORR(Z1, 1)
@@ -959,7 +902,7 @@ t6sb:
 
 	MOVQ outStride+8(FP), AX
 	VPBROADCASTD AX, Z2
-	VPMULLD iota16<>(SB), Z2, Z2
+	VPMULLD ·iota16(SB), Z2, Z2
 	MOVQ ntok+56(FP), CX
 	MOVL $1, AX
 	SHLL CX, AX
@@ -974,39 +917,3 @@ t6sb:
 t6done:
 	VZEROUPPER
 	RET
-
-// VPERMB indices (odd bytes zeroed by mask) that make, for sub-blocks
-// (2p, 2p+1) of two rows, dwords of word pairs (sc_2p, sc_2p+1): q4TPair+64*p.
-DATA q4TPair<>+0(SB)/8, $0x0101000001010000
-DATA q4TPair<>+8(SB)/8, $0x0101000001010000
-DATA q4TPair<>+16(SB)/8, $0x0101000001010000
-DATA q4TPair<>+24(SB)/8, $0x0101000001010000
-DATA q4TPair<>+32(SB)/8, $0x1111101011111010
-DATA q4TPair<>+40(SB)/8, $0x1111101011111010
-DATA q4TPair<>+48(SB)/8, $0x1111101011111010
-DATA q4TPair<>+56(SB)/8, $0x1111101011111010
-DATA q4TPair<>+64(SB)/8, $0x0303020203030202
-DATA q4TPair<>+72(SB)/8, $0x0303020203030202
-DATA q4TPair<>+80(SB)/8, $0x0303020203030202
-DATA q4TPair<>+88(SB)/8, $0x0303020203030202
-DATA q4TPair<>+96(SB)/8, $0x1313121213131212
-DATA q4TPair<>+104(SB)/8, $0x1313121213131212
-DATA q4TPair<>+112(SB)/8, $0x1313121213131212
-DATA q4TPair<>+120(SB)/8, $0x1313121213131212
-DATA q4TPair<>+128(SB)/8, $0x0505040405050404
-DATA q4TPair<>+136(SB)/8, $0x0505040405050404
-DATA q4TPair<>+144(SB)/8, $0x0505040405050404
-DATA q4TPair<>+152(SB)/8, $0x0505040405050404
-DATA q4TPair<>+160(SB)/8, $0x1515141415151414
-DATA q4TPair<>+168(SB)/8, $0x1515141415151414
-DATA q4TPair<>+176(SB)/8, $0x1515141415151414
-DATA q4TPair<>+184(SB)/8, $0x1515141415151414
-DATA q4TPair<>+192(SB)/8, $0x0707060607070606
-DATA q4TPair<>+200(SB)/8, $0x0707060607070606
-DATA q4TPair<>+208(SB)/8, $0x0707060607070606
-DATA q4TPair<>+216(SB)/8, $0x0707060607070606
-DATA q4TPair<>+224(SB)/8, $0x1717161617171616
-DATA q4TPair<>+232(SB)/8, $0x1717161617171616
-DATA q4TPair<>+240(SB)/8, $0x1717161617171616
-DATA q4TPair<>+248(SB)/8, $0x1717161617171616
-GLOBL q4TPair<>(SB), RODATA|NOPTR, $256

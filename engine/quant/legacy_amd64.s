@@ -1,28 +1,9 @@
 #include "textflag.h"
 #include "fast_amd64.h"
 
-// Byte offsets of the FP16 scales of eight consecutive Q8_0 blocks.
-DATA q80dIdx<>+0(SB)/4, $0
-DATA q80dIdx<>+4(SB)/4, $34
-DATA q80dIdx<>+8(SB)/4, $68
-DATA q80dIdx<>+12(SB)/4, $102
-DATA q80dIdx<>+16(SB)/4, $136
-DATA q80dIdx<>+20(SB)/4, $170
-DATA q80dIdx<>+24(SB)/4, $204
-DATA q80dIdx<>+28(SB)/4, $238
-GLOBL q80dIdx<>(SB), RODATA|NOPTR, $32
-
-// The reduction of four 2-block vectors leaves block sums in the order
-// 0 2 4 6 1 3 5 7; this VPERMD index puts them back in block order.
-DATA blk8Order<>+0(SB)/4, $0
-DATA blk8Order<>+4(SB)/4, $4
-DATA blk8Order<>+8(SB)/4, $1
-DATA blk8Order<>+12(SB)/4, $5
-DATA blk8Order<>+16(SB)/4, $2
-DATA blk8Order<>+20(SB)/4, $6
-DATA blk8Order<>+24(SB)/4, $3
-DATA blk8Order<>+28(SB)/4, $7
-GLOBL blk8Order<>(SB), RODATA|NOPTR, $32
+// q80dIdx (the byte offsets of the FP16 scales of eight consecutive Q8_0
+// blocks), blk8Order (the VPERMD index that puts block sums in the order
+// 0 2 4 6 1 3 5 7 back in block order) and iota16 are in tables_amd64.s.
 
 // func q8_0AVX512(out *float32, rows int, w *byte, rowBytes int, act *byte, nb int)
 //
@@ -38,8 +19,8 @@ TEXT ·q8_0AVX512(SB), NOSPLIT, $0-48
 	MOVQ nb+40(FP), R11
 	MOVL $0x80808080, AX
 	VPBROADCASTD AX, Z31
-	VMOVDQU32 q80dIdx<>(SB), Y30
-	VMOVDQU32 blk8Order<>(SB), Y29
+	VMOVDQU32 ·q80dIdx(SB), Y30
+	VMOVDQU32 ·blk8Order(SB), Y29
 
 q80row:
 	MOVQ SI, BX
@@ -132,17 +113,6 @@ q80rowdone:
 	JNZ  q80row
 	VZEROUPPER
 	RET
-
-// 0..15 as int32, for the scatter indices of a token block.
-DATA iota16L<>+0(SB)/8, $0x0000000100000000
-DATA iota16L<>+8(SB)/8, $0x0000000300000002
-DATA iota16L<>+16(SB)/8, $0x0000000500000004
-DATA iota16L<>+24(SB)/8, $0x0000000700000006
-DATA iota16L<>+32(SB)/8, $0x0000000900000008
-DATA iota16L<>+40(SB)/8, $0x0000000b0000000a
-DATA iota16L<>+48(SB)/8, $0x0000000d0000000c
-DATA iota16L<>+56(SB)/8, $0x0000000f0000000e
-GLOBL iota16L<>(SB), RODATA|NOPTR, $64
 
 // func q8_0TileAVX512(out *float32, outStride int, w *byte, rowBytes int, act *byte, nb, rows, ntok int)
 //
@@ -237,7 +207,7 @@ q80tblk:
 	MOVQ out+0(FP), DI
 	MOVQ outStride+8(FP), AX
 	VPBROADCASTD AX, Z29
-	VPMULLD iota16L<>(SB), Z29, Z29
+	VPMULLD ·iota16(SB), Z29, Z29
 	MOVQ ntok+56(FP), CX
 	MOVL $1, AX
 	SHLL CX, AX
@@ -363,7 +333,7 @@ TEXT ·q5_0AVX512(SB), NOSPLIT, $0-48
 	VMOVDQU64 nibSel<>(SB), Z29
 	MOVL $0x10101010, AX
 	VPBROADCASTD AX, Z28
-	VMOVDQU32 blk8Order<>(SB), Y27
+	VMOVDQU32 ·blk8Order(SB), Y27
 	VMOVDQU32 q50dIdx<>(SB), Y26
 
 q50row:
@@ -460,7 +430,7 @@ TEXT ·q4_0AVX512(SB), NOSPLIT, $0-48
 	KMOVD AX, K4
 	VMOVDQU64 q40Perm<>(SB), Z30
 	VMOVDQU64 nibSel<>(SB), Z29
-	VMOVDQU32 blk8Order<>(SB), Y27
+	VMOVDQU32 ·blk8Order(SB), Y27
 	VMOVDQU32 q40dIdx<>(SB), Y26
 
 q40row:
@@ -631,7 +601,7 @@ q50tblk:
 	MOVQ out+0(FP), DI
 	MOVQ outStride+8(FP), AX
 	VPBROADCASTD AX, Z29
-	VPMULLD iota16L<>(SB), Z29, Z29
+	VPMULLD ·iota16(SB), Z29, Z29
 	MOVQ ntok+56(FP), CX
 	MOVL $1, AX
 	SHLL CX, AX
@@ -750,7 +720,7 @@ q40tblk:
 	MOVQ out+0(FP), DI
 	MOVQ outStride+8(FP), AX
 	VPBROADCASTD AX, Z29
-	VPMULLD iota16L<>(SB), Z29, Z29
+	VPMULLD ·iota16(SB), Z29, Z29
 	MOVQ ntok+56(FP), CX
 	MOVL $1, AX
 	SHLL CX, AX

@@ -1,5 +1,6 @@
 #include "textflag.h"
 #include "fast_amd64.h"
+#include "avx2tile_amd64.h"
 
 // The tiled Q5_K prompt kernels (see q5ktile_amd64.go): the Q4_K tiles of
 // kquants_amd64.s (q4KTileAVX512) and avx2tile_amd64.s (q4KTileAVX2) with
@@ -13,29 +14,10 @@
 // products; the two halves of a chunk are added as words) stay below
 // 4*31*128 < 2^15 in magnitude.
 //
-// The tables and the AVX2 macros below are copies of those files': DATA
-// symbols and macros are local to the file that defines them.
-
-// sigma32 within each 32-byte half of a 64-byte load (as kquants_amd64.s).
-
-DATA permQS<>+0(SB)/8, $0x1911090118100800
-DATA permQS<>+8(SB)/8, $0x1b130b031a120a02
-DATA permQS<>+16(SB)/8, $0x1d150d051c140c04
-DATA permQS<>+24(SB)/8, $0x1f170f071e160e06
-DATA permQS<>+32(SB)/8, $0x3931292138302820
-DATA permQS<>+40(SB)/8, $0x3b332b233a322a22
-DATA permQS<>+48(SB)/8, $0x3d352d253c342c24
-DATA permQS<>+56(SB)/8, $0x3f372f273e362e26
-GLOBL permQS<>(SB), RODATA|NOPTR, $64
-
-// The GF(2) affine matrix that moves bits 4-7 of each byte to 0-3, and the
-// nibble mask, as kquants_amd64.s.
-
-DATA gfHigh<>+0(SB)/8, $0x1020408000000000
-GLOBL gfHigh<>(SB), RODATA|NOPTR, $8
-
-DATA nib4<>+0(SB)/4, $0x0f0f0f0f
-GLOBL nib4<>(SB), RODATA|NOPTR, $4
+// The tables they share with those files (permQS, gfHigh, nib4, the Q4_K
+// scale unpacking q4ShufA..q4MaskTop, q4TPair, iota16, k4vShuf, bits4) are
+// in tables_amd64.s, the macros in fast_amd64.h (AVX-512) and
+// avx2tile_amd64.h (AVX2).
 
 // VGF2P8AFFINEQB matrices that move bit j of each byte to bit 4 and clear
 // the rest (q5TBit+8*j): the fifth bit of sub-block j's levels, from qh.
@@ -50,77 +32,6 @@ DATA q5TBit<>+48(SB)/8, $0x0000000040000000
 DATA q5TBit<>+56(SB)/8, $0x0000000080000000
 GLOBL q5TBit<>(SB), RODATA|NOPTR, $64
 
-// The Q4_K scale unpacking (T4SCALES, fast_amd64.h): [sc0..sc7, m0..m7].
-
-DATA q4ShufA<>+0(SB)/8, $0x0b0a090803020100
-DATA q4ShufA<>+8(SB)/8, $0x0b0a090807060504
-GLOBL q4ShufA<>(SB), RODATA|NOPTR, $16
-
-DATA q4ShufB<>+0(SB)/8, $0x0302010080808080
-DATA q4ShufB<>+8(SB)/8, $0x0706050480808080
-GLOBL q4ShufB<>(SB), RODATA|NOPTR, $16
-
-DATA q4MaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
-DATA q4MaskLo<>+8(SB)/8, $0x000000003f3f3f3f
-GLOBL q4MaskLo<>(SB), RODATA|NOPTR, $16
-
-DATA q4MaskHi<>+0(SB)/8, $0x0000000000000000
-DATA q4MaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
-GLOBL q4MaskHi<>(SB), RODATA|NOPTR, $16
-
-DATA q4MaskTop<>+0(SB)/8, $0x3030303000000000
-DATA q4MaskTop<>+8(SB)/8, $0x3030303000000000
-GLOBL q4MaskTop<>(SB), RODATA|NOPTR, $16
-
-// VPERMB indices (odd bytes zeroed by mask) that make, for sub-blocks
-// (2p, 2p+1) of two rows, dwords of word pairs (sc_2p, sc_2p+1): q4TPair+64*p
-// (T4SPREAD, fast_amd64.h).
-DATA q4TPair<>+0(SB)/8, $0x0101000001010000
-DATA q4TPair<>+8(SB)/8, $0x0101000001010000
-DATA q4TPair<>+16(SB)/8, $0x0101000001010000
-DATA q4TPair<>+24(SB)/8, $0x0101000001010000
-DATA q4TPair<>+32(SB)/8, $0x1111101011111010
-DATA q4TPair<>+40(SB)/8, $0x1111101011111010
-DATA q4TPair<>+48(SB)/8, $0x1111101011111010
-DATA q4TPair<>+56(SB)/8, $0x1111101011111010
-DATA q4TPair<>+64(SB)/8, $0x0303020203030202
-DATA q4TPair<>+72(SB)/8, $0x0303020203030202
-DATA q4TPair<>+80(SB)/8, $0x0303020203030202
-DATA q4TPair<>+88(SB)/8, $0x0303020203030202
-DATA q4TPair<>+96(SB)/8, $0x1313121213131212
-DATA q4TPair<>+104(SB)/8, $0x1313121213131212
-DATA q4TPair<>+112(SB)/8, $0x1313121213131212
-DATA q4TPair<>+120(SB)/8, $0x1313121213131212
-DATA q4TPair<>+128(SB)/8, $0x0505040405050404
-DATA q4TPair<>+136(SB)/8, $0x0505040405050404
-DATA q4TPair<>+144(SB)/8, $0x0505040405050404
-DATA q4TPair<>+152(SB)/8, $0x0505040405050404
-DATA q4TPair<>+160(SB)/8, $0x1515141415151414
-DATA q4TPair<>+168(SB)/8, $0x1515141415151414
-DATA q4TPair<>+176(SB)/8, $0x1515141415151414
-DATA q4TPair<>+184(SB)/8, $0x1515141415151414
-DATA q4TPair<>+192(SB)/8, $0x0707060607070606
-DATA q4TPair<>+200(SB)/8, $0x0707060607070606
-DATA q4TPair<>+208(SB)/8, $0x0707060607070606
-DATA q4TPair<>+216(SB)/8, $0x0707060607070606
-DATA q4TPair<>+224(SB)/8, $0x1717161617171616
-DATA q4TPair<>+232(SB)/8, $0x1717161617171616
-DATA q4TPair<>+240(SB)/8, $0x1717161617171616
-DATA q4TPair<>+248(SB)/8, $0x1717161617171616
-GLOBL q4TPair<>(SB), RODATA|NOPTR, $256
-
-// 0..15 as int32, for the scatter indices of a token block.
-
-DATA iota16<>+0(SB)/8, $0x0000000100000000
-DATA iota16<>+8(SB)/8, $0x0000000300000002
-DATA iota16<>+16(SB)/8, $0x0000000500000004
-DATA iota16<>+24(SB)/8, $0x0000000700000006
-DATA iota16<>+32(SB)/8, $0x0000000900000008
-DATA iota16<>+40(SB)/8, $0x0000000b0000000a
-DATA iota16<>+48(SB)/8, $0x0000000d0000000c
-DATA iota16<>+56(SB)/8, $0x0000000f0000000e
-GLOBL iota16<>(SB), RODATA|NOPTR, $64
-
 // T5LEVELS unpacks 32-byte chunk c of qs (at off; sub-blocks j = 2c, 2c+1)
 // of the two rows into [row0 | row1] vectors of levels 0..31 in sigma32
 // order: T4LEVELS (fast_amd64.h), with bit j of qh (Z9, in the same order)
@@ -130,8 +41,8 @@ GLOBL iota16<>(SB), RODATA|NOPTR, $64
 	VINSERTI64X4 $1, off(R10), Z8, Z8 \
 	VPERMB Z8, Z13, Z8 \
 	VGF2P8AFFINEQB.BCST $0, q5TBit<>+(8*j)(SB), Z9, lo \
-	VPTERNLOGD.BCST $0xF8, nib4<>(SB), Z8, lo \
-	VGF2P8AFFINEQB.BCST $0, gfHigh<>(SB), Z8, hi \
+	VPTERNLOGD.BCST $0xF8, ·nib4(SB), Z8, lo \
+	VGF2P8AFFINEQB.BCST $0, ·gfHigh(SB), Z8, hi \
 	VGF2P8AFFINEQB.BCST $0, q5TBit<>+(8*j+8)(SB), Z9, Z10 \
 	VPORD Z10, hi, hi
 
@@ -185,7 +96,7 @@ t5sb:
 	PREFETCHT0 64(R10)(R9*2)
 	PREFETCHT0 128(R10)(R9*2)
 	PREFETCHT0 175(R10)(R9*2)
-	VMOVDQU64 permQS<>(SB), Z13
+	VMOVDQU64 ·permQS(SB), Z13
 	VMOVDQU 16(SI), Y9
 	VINSERTI64X4 $1, 16(R10), Z9, Z9
 	VPERMB Z9, Z13, Z9
@@ -295,7 +206,7 @@ t5sb:
 	// Scatter: out[t*outStride + r].
 	MOVQ outStride+8(FP), AX
 	VPBROADCASTD AX, Z2
-	VPMULLD iota16<>(SB), Z2, Z2
+	VPMULLD ·iota16(SB), Z2, Z2
 	MOVQ ntok+56(FP), CX
 	MOVL $1, AX
 	SHLL CX, AX
@@ -311,22 +222,6 @@ t5done:
 	VZEROUPPER
 	RET
 
-// The AVX2 kernel's tables and macros, as avx2tile_amd64.s.
-
-DATA k4vShuf<>+0(SB)/8, $0x0901090108000800
-DATA k4vShuf<>+8(SB)/8, $0x0b030b030a020a02
-DATA k4vShuf<>+16(SB)/8, $0x0d050d050c040c04
-DATA k4vShuf<>+24(SB)/8, $0x0f070f070e060e06
-GLOBL k4vShuf<>(SB), RODATA|NOPTR, $32
-
-DATA low4<>+0(SB)/4, $0x0f0f0f0f
-GLOBL low4<>(SB), RODATA|NOPTR, $4
-
-// 0x10 bytes: bit 4, the fifth bit of a Q5_K level.
-
-DATA bits4<>+0(SB)/4, $0x10101010
-GLOBL bits4<>(SB), RODATA|NOPTR, $4
-
 // VPMULLW multipliers, words (2^s, 2^t): in qh in the k4v order, whose
 // even words go with the first sub-block of a chunk and odd words with the
 // second, they move bits 0 and 1 (q5vMul0), or 2 and 3 (q5vMul1), of each
@@ -338,136 +233,6 @@ GLOBL q5vMul0<>(SB), RODATA|NOPTR, $4
 
 DATA q5vMul1<>+0(SB)/4, $0x00020004
 GLOBL q5vMul1<>(SB), RODATA|NOPTR, $4
-
-// The Q4_K scale unpacking: [sc0..sc7, m0..m7].
-
-DATA t4ShufA<>+0(SB)/8, $0x0b0a090803020100
-DATA t4ShufA<>+8(SB)/8, $0x0b0a090807060504
-GLOBL t4ShufA<>(SB), RODATA|NOPTR, $16
-
-DATA t4ShufB<>+0(SB)/8, $0x0302010080808080
-DATA t4ShufB<>+8(SB)/8, $0x0706050480808080
-GLOBL t4ShufB<>(SB), RODATA|NOPTR, $16
-
-DATA t4MaskLo<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
-DATA t4MaskLo<>+8(SB)/8, $0x000000003f3f3f3f
-GLOBL t4MaskLo<>(SB), RODATA|NOPTR, $16
-
-DATA t4MaskHi<>+0(SB)/8, $0x0000000000000000
-DATA t4MaskHi<>+8(SB)/8, $0x0f0f0f0f00000000
-GLOBL t4MaskHi<>(SB), RODATA|NOPTR, $16
-
-DATA t4MaskTop<>+0(SB)/8, $0x3030303000000000
-DATA t4MaskTop<>+8(SB)/8, $0x3030303000000000
-GLOBL t4MaskTop<>(SB), RODATA|NOPTR, $16
-
-// TRANSPOSE8 transposes the 8x8 float32 matrix whose rows are Y0..Y7 so
-// that Y8+k holds column k. Clobbers Y0..Y7.
-#define TRANSPOSE8 \
-	VUNPCKLPS Y1, Y0, Y8 \
-	VUNPCKHPS Y1, Y0, Y9 \
-	VUNPCKLPS Y3, Y2, Y10 \
-	VUNPCKHPS Y3, Y2, Y11 \
-	VUNPCKLPS Y5, Y4, Y12 \
-	VUNPCKHPS Y5, Y4, Y13 \
-	VUNPCKLPS Y7, Y6, Y14 \
-	VUNPCKHPS Y7, Y6, Y15 \
-	VSHUFPS $0x44, Y10, Y8, Y0 \
-	VSHUFPS $0xEE, Y10, Y8, Y1 \
-	VSHUFPS $0x44, Y11, Y9, Y2 \
-	VSHUFPS $0xEE, Y11, Y9, Y3 \
-	VSHUFPS $0x44, Y14, Y12, Y4 \
-	VSHUFPS $0xEE, Y14, Y12, Y5 \
-	VSHUFPS $0x44, Y15, Y13, Y6 \
-	VSHUFPS $0xEE, Y15, Y13, Y7 \
-	VPERM2F128 $0x20, Y4, Y0, Y8 \
-	VPERM2F128 $0x20, Y5, Y1, Y9 \
-	VPERM2F128 $0x20, Y6, Y2, Y10 \
-	VPERM2F128 $0x20, Y7, Y3, Y11 \
-	VPERM2F128 $0x31, Y4, Y0, Y12 \
-	VPERM2F128 $0x31, Y5, Y1, Y13 \
-	VPERM2F128 $0x31, Y6, Y2, Y14 \
-	VPERM2F128 $0x31, Y7, Y3, Y15
-
-// KLANES8 loads the lane accumulators of eight tokens (frame at lanes, 32
-// bytes a token) and transposes them: Y8+l holds lane l of each token.
-#define KLANES8(lanes) \
-	VMOVUPS (lanes+0)(SP), Y0 \
-	VMOVUPS (lanes+32)(SP), Y1 \
-	VMOVUPS (lanes+64)(SP), Y2 \
-	VMOVUPS (lanes+96)(SP), Y3 \
-	VMOVUPS (lanes+128)(SP), Y4 \
-	VMOVUPS (lanes+160)(SP), Y5 \
-	VMOVUPS (lanes+192)(SP), Y6 \
-	VMOVUPS (lanes+224)(SP), Y7 \
-	TRANSPOSE8
-
-// KSUM8 is kSumLanes for the eight tokens: their sumf in Y0, plus lane 0,
-// then lane 1, ..., stored at res in the frame.
-#define KSUM8(res) \
-	VADDPS Y8, Y0, Y0 \
-	VADDPS Y9, Y0, Y0 \
-	VADDPS Y10, Y0, Y0 \
-	VADDPS Y11, Y0, Y0 \
-	VADDPS Y12, Y0, Y0 \
-	VADDPS Y13, Y0, Y0 \
-	VADDPS Y14, Y0, Y0 \
-	VADDPS Y15, Y0, Y0 \
-	VMOVUPS Y0, res(SP)
-
-// KCLEAR zeroes the 16 tokens' lane accumulators (frame 0-511).
-#define KCLEAR \
-	VXORPS Y0, Y0, Y0 \
-	VMOVUPS Y0, 0(SP) \
-	VMOVUPS Y0, 32(SP) \
-	VMOVUPS Y0, 64(SP) \
-	VMOVUPS Y0, 96(SP) \
-	VMOVUPS Y0, 128(SP) \
-	VMOVUPS Y0, 160(SP) \
-	VMOVUPS Y0, 192(SP) \
-	VMOVUPS Y0, 224(SP) \
-	VMOVUPS Y0, 256(SP) \
-	VMOVUPS Y0, 288(SP) \
-	VMOVUPS Y0, 320(SP) \
-	VMOVUPS Y0, 352(SP) \
-	VMOVUPS Y0, 384(SP) \
-	VMOVUPS Y0, 416(SP) \
-	VMOVUPS Y0, 448(SP) \
-	VMOVUPS Y0, 480(SP)
-
-// KSTORE copies the ntok results at 640(SP) to out[t*outStride] (DI).
-// Clobbers AX, R11-R14.
-#define KSTORE(label) \
-	MOVQ outStride+8(FP), AX \
-	SHLQ $2, AX \
-	MOVQ ntok+56(FP), R11 \
-	LEAQ 640(SP), R12 \
-	MOVQ DI, R13 \
-label: \
-	MOVL (R12), R14 \
-	MOVL R14, (R13) \
-	ADDQ $4, R12 \
-	ADDQ AX, R13 \
-	DECQ R11 \
-	JNZ  label
-
-// T4LEV unpacks 16 bytes of a Q4_K chunk (at off) into 32 levels in the
-// k4v order. Y12 holds k4vShuf, Y13 the nibble mask.
-#define T4LEV(off, V) \
-	VBROADCASTI128 off(BX), V \
-	VPSHUFB Y12, V, V \
-	VPSRLW $4, V, Y14 \
-	VPBLENDW $0xAA, Y14, V, V \
-	VPAND Y13, V, V
-
-// T4CHUNK adds to Y14 the products of chunk c (levels Y(2c), Y(2c+1),
-// scales Sc) with the token's activations at R12.
-#define T4CHUNK(c, La, Lb, S) \
-	VPMADDUBSW (64*c)(R12), La, Y12 \
-	VPMADDUBSW (64*c+32)(R12), Lb, Y13 \
-	VPADDW Y13, Y12, Y12 \
-	VPMADDWD S, Y12, Y12 \
-	VPADDD Y12, Y14, Y14
 
 // T5LEV is T4LEV for 16 bytes of a Q5_K chunk, with the fifth bits from
 // H (qh in the k4v order, shifted for the chunk) and the chunk's
@@ -507,13 +272,13 @@ v5sb:
 	// Words [sc0..sc7, m0..m7]: dword c (c < 4) is the scale pair of
 	// chunk c, dword 4+c the min pair.
 	VMOVDQU 4(BX), X0
-	VPSHUFB t4ShufA<>(SB), X0, X1
-	VPSHUFB t4ShufB<>(SB), X0, X2
+	VPSHUFB ·q4ShufA(SB), X0, X1
+	VPSHUFB ·q4ShufB(SB), X0, X2
 	VPSRLW $4, X1, X3
 	VPSRLW $2, X2, X2
-	VPAND t4MaskLo<>(SB), X1, X1
-	VPAND t4MaskHi<>(SB), X3, X3
-	VPAND t4MaskTop<>(SB), X2, X2
+	VPAND ·q4MaskLo(SB), X1, X1
+	VPAND ·q4MaskHi(SB), X3, X3
+	VPAND ·q4MaskTop(SB), X2, X2
 	VPOR X3, X1, X1
 	VPOR X2, X1, X1
 	VPMOVZXBW X1, Y1
@@ -567,9 +332,9 @@ v5sb:
 	// bits 0-3 (the low byte's bits 4-7, from the high byte, are not
 	// reached by a multiplier), so that the multipliers of chunks 0 and 1
 	// serve again.
-	VMOVDQU k4vShuf<>(SB), Y12
-	VPBROADCASTD low4<>(SB), Y13
-	VPBROADCASTD bits4<>(SB), Y11
+	VMOVDQU ·k4vShuf(SB), Y12
+	VPBROADCASTD ·nib4(SB), Y13
+	VPBROADCASTD ·bits4(SB), Y11
 	VBROADCASTI128 16(BX), Y8
 	VPSHUFB Y12, Y8, Y8
 	VBROADCASTI128 32(BX), Y9

@@ -6,16 +6,10 @@
 // roundf). A block holding NaN or an infinity is left to the scalar code,
 // whose handling of them depends on the order of its comparisons.
 
-// sigma32 within each 32-byte half of a 64-byte vector.
-DATA qPerm<>+0(SB)/8, $0x1911090118100800
-DATA qPerm<>+8(SB)/8, $0x1b130b031a120a02
-DATA qPerm<>+16(SB)/8, $0x1d150d051c140c04
-DATA qPerm<>+24(SB)/8, $0x1f170f071e160e06
-DATA qPerm<>+32(SB)/8, $0x3931292138302820
-DATA qPerm<>+40(SB)/8, $0x3b332b233a322a22
-DATA qPerm<>+48(SB)/8, $0x3d352d253c342c24
-DATA qPerm<>+56(SB)/8, $0x3f372f273e362e26
-GLOBL qPerm<>(SB), RODATA|NOPTR, $64
+// permQS (sigma32 within each 32-byte half of a 64-byte vector), bytes80
+// and the float and int32 constants (absMaskF, magicF, ...) are in
+// tables_amd64.s: the AVX2 conversions of avx2tile_amd64.s use them too.
+
 // VPERMT2Q indices: the even qwords of two vectors.
 DATA evenQ<>+0(SB)/8, $0x0000000000000000
 DATA evenQ<>+8(SB)/8, $0x0000000000000002
@@ -26,30 +20,6 @@ DATA evenQ<>+40(SB)/8, $0x000000000000000a
 DATA evenQ<>+48(SB)/8, $0x000000000000000c
 DATA evenQ<>+56(SB)/8, $0x000000000000000e
 GLOBL evenQ<>(SB), RODATA|NOPTR, $64
-DATA absMaskF<>+0(SB)/4, $0x7fffffff
-GLOBL absMaskF<>(SB), RODATA|NOPTR, $4
-DATA magicF<>+0(SB)/4, $0x4b400000 // 12582912 = 1.5*2^23
-GLOBL magicF<>(SB), RODATA|NOPTR, $4
-DATA mantMask<>+0(SB)/4, $0x007fffff
-GLOBL mantMask<>(SB), RODATA|NOPTR, $4
-DATA mantHalf<>+0(SB)/4, $0x00400000
-GLOBL mantHalf<>(SB), RODATA|NOPTR, $4
-DATA i127<>+0(SB)/4, $127
-GLOBL i127<>(SB), RODATA|NOPTR, $4
-DATA f127<>+0(SB)/4, $0x42fe0000 // 127
-GLOBL f127<>(SB), RODATA|NOPTR, $4
-DATA fm127<>+0(SB)/4, $0xc2fe0000 // -127
-GLOBL fm127<>(SB), RODATA|NOPTR, $4
-DATA f1<>+0(SB)/4, $0x3f800000
-GLOBL f1<>(SB), RODATA|NOPTR, $4
-DATA fHalf<>+0(SB)/4, $0x3f000000
-GLOBL fHalf<>(SB), RODATA|NOPTR, $4
-DATA signMask<>+0(SB)/4, $0x80000000
-GLOBL signMask<>(SB), RODATA|NOPTR, $4
-DATA b80<>+0(SB)/4, $0x80808080
-GLOBL b80<>(SB), RODATA|NOPTR, $4
-DATA w2048<>+0(SB)/4, $0x08000800
-GLOBL w2048<>(SB), RODATA|NOPTR, $4
 DATA ones8<>+0(SB)/4, $0x01010101
 GLOBL ones8<>(SB), RODATA|NOPTR, $4
 
@@ -68,10 +38,10 @@ GLOBL ones8<>(SB), RODATA|NOPTR, $4
 // with ggml's nearest_int (the 1.5*2^23 trick), truncated to bytes in x.
 #define Q8KQUANT16(z, x) \
 	VMULPS Z30, z, z \
-	VADDPS.BCST magicF<>(SB), z, z \
-	VPANDD.BCST mantMask<>(SB), z, z \
-	VPSUBD.BCST mantHalf<>(SB), z, z \
-	VPMINSD.BCST i127<>(SB), z, z \
+	VADDPS.BCST ·magicF(SB), z, z \
+	VPANDD.BCST ·mantMask(SB), z, z \
+	VPSUBD.BCST ·mantHalf(SB), z, z \
+	VPMINSD.BCST ·i127(SB), z, z \
 	VPMOVDB z, x
 
 // func quantQ8KAVX512(x *float32, out *byte, pairs *int16) bool
@@ -102,14 +72,14 @@ TEXT ·quantQ8KAVX512(SB), NOSPLIT, $0-25
 	VMOVUPS 960(SI), Z15
 
 	// |x| and its max; an infinity or NaN leaves it to the scalar code.
-	VANDPS.BCST absMaskF<>(SB), Z0, Z16
-	VANDPS.BCST absMaskF<>(SB), Z1, Z17
-	VANDPS.BCST absMaskF<>(SB), Z2, Z18
-	VANDPS.BCST absMaskF<>(SB), Z3, Z19
-	VANDPS.BCST absMaskF<>(SB), Z4, Z20
-	VANDPS.BCST absMaskF<>(SB), Z5, Z21
-	VANDPS.BCST absMaskF<>(SB), Z6, Z22
-	VANDPS.BCST absMaskF<>(SB), Z7, Z23
+	VANDPS.BCST ·absMaskF(SB), Z0, Z16
+	VANDPS.BCST ·absMaskF(SB), Z1, Z17
+	VANDPS.BCST ·absMaskF(SB), Z2, Z18
+	VANDPS.BCST ·absMaskF(SB), Z3, Z19
+	VANDPS.BCST ·absMaskF(SB), Z4, Z20
+	VANDPS.BCST ·absMaskF(SB), Z5, Z21
+	VANDPS.BCST ·absMaskF(SB), Z6, Z22
+	VANDPS.BCST ·absMaskF(SB), Z7, Z23
 	VMAXPS Z16, Z17, Z24
 	VMAXPS Z18, Z19, Z25
 	VMAXPS Z20, Z21, Z26
@@ -117,14 +87,14 @@ TEXT ·quantQ8KAVX512(SB), NOSPLIT, $0-25
 	VMAXPS Z24, Z25, Z24
 	VMAXPS Z26, Z27, Z26
 	VMAXPS Z24, Z26, Z31
-	VANDPS.BCST absMaskF<>(SB), Z8, Z16
-	VANDPS.BCST absMaskF<>(SB), Z9, Z17
-	VANDPS.BCST absMaskF<>(SB), Z10, Z18
-	VANDPS.BCST absMaskF<>(SB), Z11, Z19
-	VANDPS.BCST absMaskF<>(SB), Z12, Z20
-	VANDPS.BCST absMaskF<>(SB), Z13, Z21
-	VANDPS.BCST absMaskF<>(SB), Z14, Z22
-	VANDPS.BCST absMaskF<>(SB), Z15, Z23
+	VANDPS.BCST ·absMaskF(SB), Z8, Z16
+	VANDPS.BCST ·absMaskF(SB), Z9, Z17
+	VANDPS.BCST ·absMaskF(SB), Z10, Z18
+	VANDPS.BCST ·absMaskF(SB), Z11, Z19
+	VANDPS.BCST ·absMaskF(SB), Z12, Z20
+	VANDPS.BCST ·absMaskF(SB), Z13, Z21
+	VANDPS.BCST ·absMaskF(SB), Z14, Z22
+	VANDPS.BCST ·absMaskF(SB), Z15, Z23
 	VMAXPS Z16, Z17, Z24
 	VMAXPS Z18, Z19, Z25
 	VMAXPS Z20, Z21, Z26
@@ -194,7 +164,7 @@ q8kfind:
 
 q8kscan:
 	VMOVUPS (SI)(BX*4), Z16
-	VANDPS.BCST absMaskF<>(SB), Z16, Z16
+	VANDPS.BCST ·absMaskF(SB), Z16, Z16
 	VCMPPS $0, Z31, Z16, K1
 	KMOVW K1, AX
 	TESTL AX, AX
@@ -206,9 +176,9 @@ q8kfound:
 	TZCNTL AX, AX
 	ADDQ AX, BX
 	VMOVSS (SI)(BX*4), X16
-	VMOVSS fm127<>(SB), X17
+	VMOVSS ·fm127(SB), X17
 	VDIVSS X16, X17, X17 // iscale = -127/vmax
-	VMOVSS f1<>(SB), X18
+	VMOVSS ·f1(SB), X18
 	VDIVSS X17, X18, X18 // d = 1/iscale
 	VMOVSS X18, 0(DI)
 	VBROADCASTSS X17, Z30
@@ -246,19 +216,19 @@ q8kfound:
 	// bsums: bytes made unsigned (+128), summed 8 at a time (VPSADBW),
 	// pairs of those added, the 16 sums gathered and the offset taken off.
 	VPXORD Z20, Z20, Z20
-	VPXORD.BCST b80<>(SB), Z0, Z16
+	VPXORD.BCST ·bytes80(SB), Z0, Z16
 	VPSADBW Z20, Z16, Z16
 	VPSHUFD $0x4E, Z16, Z21
 	VPADDQ Z21, Z16, Z16
-	VPXORD.BCST b80<>(SB), Z4, Z17
+	VPXORD.BCST ·bytes80(SB), Z4, Z17
 	VPSADBW Z20, Z17, Z17
 	VPSHUFD $0x4E, Z17, Z21
 	VPADDQ Z21, Z17, Z17
-	VPXORD.BCST b80<>(SB), Z8, Z18
+	VPXORD.BCST ·bytes80(SB), Z8, Z18
 	VPSADBW Z20, Z18, Z18
 	VPSHUFD $0x4E, Z18, Z21
 	VPADDQ Z21, Z18, Z18
-	VPXORD.BCST b80<>(SB), Z12, Z19
+	VPXORD.BCST ·bytes80(SB), Z12, Z19
 	VPSADBW Z20, Z19, Z19
 	VPSHUFD $0x4E, Z19, Z21
 	VPADDQ Z21, Z19, Z19
@@ -269,12 +239,12 @@ q8kfound:
 	VPMOVQW Z16, X16
 	VPMOVQW Z18, X18
 	VINSERTI32X4 $1, X18, Y16, Y16
-	VPBROADCASTD w2048<>(SB), Y21
+	VPBROADCASTD ·w2048(SB), Y21
 	VPSUBW Y21, Y16, Y16
 	VMOVDQU64 Y16, 260(DI)
 
 	// The quants in sigma32 order.
-	VMOVDQU64 qPerm<>(SB), Z21
+	VMOVDQU64 ·permQS(SB), Z21
 	VPERMB Z0, Z21, Z0
 	VPERMB Z4, Z21, Z4
 	VPERMB Z8, Z21, Z8
@@ -334,15 +304,15 @@ q80blk:
 	VFPCLASSPSZ $0x99, Z1, K2
 	KORTESTW K2, K1
 	JNZ  q80stop
-	VANDPS.BCST absMaskF<>(SB), Z0, Z2
-	VANDPS.BCST absMaskF<>(SB), Z1, Z3
+	VANDPS.BCST ·absMaskF(SB), Z0, Z2
+	VANDPS.BCST ·absMaskF(SB), Z1, Z3
 	VMAXPS Z2, Z3, Z2
 	HMAXPS(Z2, Z3)
-	VDIVSS f127<>(SB), X2, X4 // d = amax/127
+	VDIVSS ·f127(SB), X2, X4 // d = amax/127
 	VXORPS X5, X5, X5
 	VUCOMISS X5, X4
 	JEQ  q80zero
-	VMOVSS f1<>(SB), X5
+	VMOVSS ·f1(SB), X5
 	VDIVSS X4, X5, X5 // id = 1/d
 q80zero:
 	VBROADCASTSS X5, Z5
@@ -357,14 +327,14 @@ q80zero:
 	VRNDSCALEPS $3, Z1, Z7
 	VSUBPS Z6, Z0, Z8
 	VSUBPS Z7, Z1, Z9
-	VANDPS.BCST absMaskF<>(SB), Z8, Z8
-	VANDPS.BCST absMaskF<>(SB), Z9, Z9
-	VCMPPS.BCST $0x1D, fHalf<>(SB), Z8, K1 // >= 0.5
-	VCMPPS.BCST $0x1D, fHalf<>(SB), Z9, K2
-	VANDPS.BCST signMask<>(SB), Z0, Z10
-	VANDPS.BCST signMask<>(SB), Z1, Z11
-	VORPS.BCST f1<>(SB), Z10, Z10 // copysign(1, x)
-	VORPS.BCST f1<>(SB), Z11, Z11
+	VANDPS.BCST ·absMaskF(SB), Z8, Z8
+	VANDPS.BCST ·absMaskF(SB), Z9, Z9
+	VCMPPS.BCST $0x1D, ·fHalf(SB), Z8, K1 // >= 0.5
+	VCMPPS.BCST $0x1D, ·fHalf(SB), Z9, K2
+	VANDPS.BCST ·signMask(SB), Z0, Z10
+	VANDPS.BCST ·signMask(SB), Z1, Z11
+	VORPS.BCST ·f1(SB), Z10, Z10 // copysign(1, x)
+	VORPS.BCST ·f1(SB), Z11, Z11
 	VADDPS Z10, Z6, K1, Z6
 	VADDPS Z11, Z7, K2, Z7
 	VCVTTPS2DQ Z6, Z6
