@@ -19,8 +19,9 @@ const gluRows = tileRows
 // chooses it.
 func (c *CPU) MatMulSwiGLU(out []float32, gate, up *backends.Matrix, x []float32, n int) {
 	if up.Type != gate.Type || up.Rows != gate.Rows || up.Cols != gate.Cols {
-		// Mixed types would need two conversions of x; no llama.cpp
-		// recipe makes such a pair, so the plain ops do with a buffer.
+		// Mixed types would need two conversions of x. llama.cpp's
+		// recipes give gate and up one type, so for an odd file the
+		// plain ops with a buffer do.
 		need := n * up.Rows
 		if cap(c.upOut) < need {
 			c.upOut = make([]float32, need)
