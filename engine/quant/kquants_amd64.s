@@ -217,9 +217,9 @@ q4row:
 
 q4sb:
 	// The weights stream from memory; ask for them well ahead.
-	PREFETCHT0 2048(BX)
-	PREFETCHT0 2112(BX)
-	PREFETCHT0 2176(BX)
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(BX)
+	PREFETCHT0 8320(BX)
 
 	// The 256 levels: [sub-blocks 0|2] [1|3] [4|6] [5|7].
 	VMOVDQU64 16(BX), Z2
@@ -438,10 +438,10 @@ q6row:
 	VXORPS Y0, Y0, Y0
 
 q6sb:
-	PREFETCHT0 2048(BX)
-	PREFETCHT0 2112(BX)
-	PREFETCHT0 2176(BX)
-	PREFETCHT0 2240(BX)
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(BX)
+	PREFETCHT0 8320(BX)
+	PREFETCHT0 8384(BX)
 
 	// Levels of groups [0|1] [2|3] (first half) and [4|5] [6|7].
 	VMOVDQU64 0(BX), Z1
