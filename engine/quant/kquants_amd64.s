@@ -325,9 +325,9 @@ q5row:
 
 q5sb:
 	// The weights stream from memory; ask for them well ahead.
-	PREFETCHT0 2048(BX)
-	PREFETCHT0 2112(BX)
-	PREFETCHT0 2176(BX)
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(BX)
+	PREFETCHT0 8320(BX)
 
 	// The 256 levels: [sub-blocks 0|2] [1|3] [4|6] [5|7], the fifth bit of
 	// sub-block j from bit j of qh.
