@@ -187,6 +187,128 @@
 	VMULPS Z11, Z10, Z10 \
 	VADDPS Z10, S, S
 
+// T4TILEINIT sets the masks of the Q4_K/Q5_K tiles (K1 even words, K3
+// odd words) and zeroes the mins' sums Z14/Z15 and the token sums
+// Z16..Z31.
+#define T4TILEINIT \
+	MOVQ $0x5555555555555555, AX \
+	KMOVQ AX, K1 \
+	MOVL $0xAAAAAAAA, AX \
+	KMOVD AX, K3 \
+	VPXORD Z14, Z14, Z14 \
+	VPXORD Z15, Z15, Z15 \
+	VPXORD Z16, Z16, Z16 \
+	VPXORD Z17, Z17, Z17 \
+	VPXORD Z18, Z18, Z18 \
+	VPXORD Z19, Z19, Z19 \
+	VPXORD Z20, Z20, Z20 \
+	VPXORD Z21, Z21, Z21 \
+	VPXORD Z22, Z22, Z22 \
+	VPXORD Z23, Z23, Z23 \
+	VPXORD Z24, Z24, Z24 \
+	VPXORD Z25, Z25, Z25 \
+	VPXORD Z26, Z26, Z26 \
+	VPXORD Z27, Z27, Z27 \
+	VPXORD Z28, Z28, Z28 \
+	VPXORD Z29, Z29, Z29 \
+	VPXORD Z30, Z30, Z30 \
+	VPXORD Z31, Z31, Z31
+
+// T4SUPERBLOCK finishes one super-block of a two-row tile whose levels
+// are in Z0..Z7 (Z13 free): both rows' scales spread per sub-block, the
+// mins' products, tokens across the lanes, subtracted from the sums in
+// Z14/Z15, and every token's lanes accumulated into Z16..Z31. The Q4_K and
+// Q5_K tiles share it: their super-blocks differ only in how the levels
+// are stored, and both keep d, dmin and the scales at offsets 0 and 4.
+#define T4SUPERBLOCK \
+	T4SCALES(SI) \
+	VMOVDQU X9, X12 \
+	VPSRLDQ $8, X9, X13 \
+	VPMOVZXBW X13, X13 \
+	VMOVDQU X13, 576(SP) \
+	T4SCALES(R10) \
+	VINSERTI32X4 $1, X9, Z12, Z12 \
+	VPSRLDQ $8, X9, X13 \
+	VPMOVZXBW X13, X13 \
+	VMOVDQU X13, 592(SP) \
+	T4SPREAD(0) \
+	T4SPREAD(1) \
+	T4SPREAD(2) \
+	T4SPREAD(3) \
+	VCVTPH2PS (SI), X12 \
+	VCVTPH2PS (R10), X11 \
+	VMOVSHDUP X12, X9 \
+	VBROADCASTSS X9, Z9 \
+	VMOVSHDUP X11, X10 \
+	VBROADCASTSS X10, Z10 \
+	VMULPS 4352(DX), Z9, Z9 \
+	VMULPS 4352(DX), Z10, Z10 \
+	VBROADCASTSS X12, Y12 \
+	VBROADCASTSS X11, Y11 \
+	VINSERTF64X4 $1, Y11, Z12, Z12 \
+	VPXORD Z11, Z11, Z11 \
+	VPXORD Z13, Z13, Z13 \
+	VMOVDQU64 4096(DX), Z8 \
+	VPDPWSSD.BCST 576(SP), Z8, Z11 \
+	VPDPWSSD.BCST 592(SP), Z8, Z13 \
+	VMOVDQU64 4160(DX), Z8 \
+	VPDPWSSD.BCST 580(SP), Z8, Z11 \
+	VPDPWSSD.BCST 596(SP), Z8, Z13 \
+	VMOVDQU64 4224(DX), Z8 \
+	VPDPWSSD.BCST 584(SP), Z8, Z11 \
+	VPDPWSSD.BCST 600(SP), Z8, Z13 \
+	VMOVDQU64 4288(DX), Z8 \
+	VPDPWSSD.BCST 588(SP), Z8, Z11 \
+	VPDPWSSD.BCST 604(SP), Z8, Z13 \
+	VCVTDQ2PS Z11, Z11 \
+	VMULPS Z9, Z11, Z11 \
+	VSUBPS Z11, Z14, Z14 \
+	VCVTDQ2PS Z13, Z13 \
+	VMULPS Z10, Z13, Z13 \
+	VSUBPS Z13, Z15, Z15 \
+	T4TOKEN(0, Z16) \
+	T4TOKEN(1, Z17) \
+	T4TOKEN(2, Z18) \
+	T4TOKEN(3, Z19) \
+	T4TOKEN(4, Z20) \
+	T4TOKEN(5, Z21) \
+	T4TOKEN(6, Z22) \
+	T4TOKEN(7, Z23) \
+	T4TOKEN(8, Z24) \
+	T4TOKEN(9, Z25) \
+	T4TOKEN(10, Z26) \
+	T4TOKEN(11, Z27) \
+	T4TOKEN(12, Z28) \
+	T4TOKEN(13, Z29) \
+	T4TOKEN(14, Z30) \
+	T4TOKEN(15, Z31)
+
+// TILESUM8 adds eight vectors to acc in order: after TRANSPOSE16 the
+// tiles' kSumLanes, lane sums of all 16 tokens at once.
+#define TILESUM8(acc, a, b, c, d, e, f, g, h) \
+	VADDPS a, acc, acc \
+	VADDPS b, acc, acc \
+	VADDPS c, acc, acc \
+	VADDPS d, acc, acc \
+	VADDPS e, acc, acc \
+	VADDPS f, acc, acc \
+	VADDPS g, acc, acc \
+	VADDPS h, acc, acc
+
+// TILESCATTER0 stores row 0's results Z0 of the 2-row tiles to
+// out[t*outStride] for the ntok tokens, leaving the token mask in AX and
+// the offsets in Z2 for row 1's store.
+#define TILESCATTER0 \
+	MOVQ outStride+8(FP), AX \
+	VPBROADCASTD AX, Z2 \
+	VPMULLD ·iota16(SB), Z2, Z2 \
+	MOVQ ntok+56(FP), CX \
+	MOVL $1, AX \
+	SHLL CX, AX \
+	DECL AX \
+	KMOVW AX, K2 \
+	VSCATTERDPS Z0, K2, (DI)(Z2*4)
+
 // The Q6_K tile kernel's steps (kquants_amd64.s). q6M01..q6M67, bytes20
 // and q6TIdx are that file's own tables: only it can use these macros.
 
