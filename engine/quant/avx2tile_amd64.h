@@ -112,3 +112,102 @@ label: \
 	VPADDW Y13, Y12, Y12 \
 	VPMADDWD S, Y12, Y12 \
 	VPADDD Y12, Y14, Y14
+
+// T4VSCALES starts a Q4_K-style super-block at BX for the AVX2 tiles:
+// the scale and min words to 704(SP), the mins' products of the 16 tokens
+// (tokens across the lanes) subtracted from the sums at 512(SP) and
+// 544(SP), and d*yd per token to 576(SP). Q4_K and Q5_K keep d, dmin and
+// the scales at the same offsets.
+#define T4VSCALES \
+	VMOVDQU 4(BX), X0 \
+	VPSHUFB ·q4ShufA(SB), X0, X1 \
+	VPSHUFB ·q4ShufB(SB), X0, X2 \
+	VPSRLW $4, X1, X3 \
+	VPSRLW $2, X2, X2 \
+	VPAND ·q4MaskLo(SB), X1, X1 \
+	VPAND ·q4MaskHi(SB), X3, X3 \
+	VPAND ·q4MaskTop(SB), X2, X2 \
+	VPOR X3, X1, X1 \
+	VPOR X2, X1, X1 \
+	VPMOVZXBW X1, Y1 \
+	VMOVDQU Y1, 704(SP) \
+	VPBROADCASTD 720(SP), Y2 \
+	VPMADDWD 4096(DX), Y2, Y3 \
+	VPMADDWD 4128(DX), Y2, Y4 \
+	VPBROADCASTD 724(SP), Y2 \
+	VPMADDWD 4160(DX), Y2, Y5 \
+	VPADDD Y5, Y3, Y3 \
+	VPMADDWD 4192(DX), Y2, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VPBROADCASTD 728(SP), Y2 \
+	VPMADDWD 4224(DX), Y2, Y5 \
+	VPADDD Y5, Y3, Y3 \
+	VPMADDWD 4256(DX), Y2, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VPBROADCASTD 732(SP), Y2 \
+	VPMADDWD 4288(DX), Y2, Y5 \
+	VPADDD Y5, Y3, Y3 \
+	VPMADDWD 4320(DX), Y2, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VCVTDQ2PS Y3, Y3 \
+	VCVTDQ2PS Y4, Y4 \
+	VCVTPH2PS (BX), X5 \
+	VMOVSHDUP X5, X6 \
+	VBROADCASTSS X6, Y6 \
+	VBROADCASTSS X5, Y5 \
+	VMULPS 4352(DX), Y6, Y7 \
+	VMULPS Y7, Y3, Y3 \
+	VMOVUPS 512(SP), Y7 \
+	VSUBPS Y3, Y7, Y7 \
+	VMOVUPS Y7, 512(SP) \
+	VMULPS 4384(DX), Y6, Y7 \
+	VMULPS Y7, Y4, Y4 \
+	VMOVUPS 544(SP), Y7 \
+	VSUBPS Y4, Y7, Y7 \
+	VMOVUPS Y7, 544(SP) \
+	VMULPS 4352(DX), Y5, Y7 \
+	VMOVUPS Y7, 576(SP) \
+	VMULPS 4384(DX), Y5, Y7 \
+	VMOVUPS Y7, 608(SP)
+
+// T4VTOKENS multiplies the levels in Y0..Y7 with each token's activations
+// and adds (d*yd) * float(lane) to its eight float lanes at 0(SP); label
+// names the token loop.
+#define T4VTOKENS(label) \
+	VPBROADCASTD 704(SP), Y8 \
+	VPBROADCASTD 708(SP), Y9 \
+	VPBROADCASTD 712(SP), Y10 \
+	VPBROADCASTD 716(SP), Y11 \
+	MOVQ DX, R12 \
+	LEAQ 0(SP), R13 \
+	LEAQ 576(SP), R14 \
+	MOVQ ntok+56(FP), R11 \
+label: \
+	VPMADDUBSW 0(R12), Y0, Y12 \
+	VPMADDUBSW 32(R12), Y1, Y13 \
+	VPADDW Y13, Y12, Y12 \
+	VPMADDWD Y8, Y12, Y14 \
+	T4CHUNK(1, Y2, Y3, Y9) \
+	T4CHUNK(2, Y4, Y5, Y10) \
+	T4CHUNK(3, Y6, Y7, Y11) \
+	VCVTDQ2PS Y14, Y14 \
+	VBROADCASTSS (R14), Y12 \
+	VMULPS Y12, Y14, Y14 \
+	VADDPS (R13), Y14, Y14 \
+	VMOVUPS Y14, (R13) \
+	ADDQ $256, R12 \
+	ADDQ $32, R13 \
+	ADDQ $4, R14 \
+	DECQ R11 \
+	JNZ  label
+
+// T4VROWEND finishes a row: each token's sum in kSumLanes's order, then
+// stored to out (label names the store loop).
+#define T4VROWEND(label) \
+	KLANES8(0) \
+	VMOVUPS 512(SP), Y0 \
+	KSUM8(640) \
+	KLANES8(256) \
+	VMOVUPS 544(SP), Y0 \
+	KSUM8(672) \
+	KSTORE(label)
