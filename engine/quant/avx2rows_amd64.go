@@ -4,7 +4,6 @@ package quant
 
 import (
 	"encoding/binary"
-	"unsafe"
 
 	"github.com/kiln-llm/kiln/engine/ggml"
 )
@@ -116,47 +115,9 @@ func q5KRowsAVX2(out []float32, w []byte, rowBytes int, act []byte, cols int) {
 }
 
 func f16RowsAVX2(out []float32, w []byte, rowBytes int, act []byte, cols int) {
-	floatRowsAVX2(false, out, w, rowBytes, act, cols)
+	floatRows(false, true, out, w, rowBytes, act, cols)
 }
 
 func bf16RowsAVX2(out []float32, w []byte, rowBytes int, act []byte, cols int) {
-	floatRowsAVX2(true, out, w, rowBytes, act, cols)
-}
-
-// floatRowsAVX2 is floatRows (fast_amd64.go) with the AVX2 dot kernels: it
-// runs them over the whole 32-value groups of each row and adds the rest in
-// order. The kernels are called directly, not through a func value, so
-// that sums stays on the stack (a decode step allocates nothing).
-func floatRowsAVX2(bf16 bool, out []float32, w []byte, rowBytes int, act []byte, cols int) {
-	if len(out) == 0 {
-		return
-	}
-	checkRows(len(out), w, rowBytes, 2*cols, act, fxSize(cols))
-	x := unsafe.Slice((*float64)(unsafe.Pointer(&act[0])), cols)
-	main := cols &^ 31
-	var sums [64]float64
-	for r0 := 0; r0 < len(out); r0 += len(sums) {
-		n := min(len(sums), len(out)-r0)
-		switch {
-		case main > 0 && bf16:
-			bf16DotAVX2(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
-		case main > 0:
-			f16DotAVX2(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
-		default:
-			clear(sums[:n])
-		}
-		for r := range n {
-			s := sums[r]
-			row := w[(r0+r)*rowBytes:]
-			for i := main; i < cols; i++ {
-				h := uint16(row[2*i]) | uint16(row[2*i+1])<<8
-				if bf16 {
-					s += float64(BF16ToFP32(h)) * x[i]
-				} else {
-					s += float64(FP16ToFP32(h)) * x[i]
-				}
-			}
-			out[r0+r] = float32(s)
-		}
-	}
+	floatRows(true, true, out, w, rowBytes, act, cols)
 }

@@ -41,7 +41,7 @@ t4row:
 t4sb:
 	T4VSCALES
 
-	// The levels, then the chunks' scale pairs.
+	// The levels (T4VTOKENS broadcasts the chunks' scale pairs).
 	VMOVDQU ·k4vShuf(SB), Y12
 	VPBROADCASTD ·nib4(SB), Y13
 	T4LEV(16, Y0)

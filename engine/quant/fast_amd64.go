@@ -205,16 +205,18 @@ func f16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n i
 func bf16DotAVX512(out *float64, rows int, w *byte, rowBytes int, x *float64, n int)
 
 func f16RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
-	floatRows(false, out, w, rowBytes, act, cols)
+	floatRows(false, false, out, w, rowBytes, act, cols)
 }
 
 func bf16RowsAVX512(out []float32, w []byte, rowBytes int, act []byte, cols int) {
-	floatRows(true, out, w, rowBytes, act, cols)
+	floatRows(true, false, out, w, rowBytes, act, cols)
 }
 
-// floatRows runs the F16 (or BF16) dot kernel over the whole 32-value
-// groups of each row and adds the rest in order.
-func floatRows(bf16 bool, out []float32, w []byte, rowBytes int, act []byte, cols int) {
+// floatRows runs the F16 (or BF16) dot kernel of the AVX-512 (or AVX2)
+// level over the whole 32-value groups of each row and adds the rest in
+// order. The kernels are called directly, not through a func value, so
+// that sums stays on the stack (a decode step allocates nothing).
+func floatRows(bf16, avx2 bool, out []float32, w []byte, rowBytes int, act []byte, cols int) {
 	if len(out) == 0 {
 		return
 	}
@@ -225,12 +227,16 @@ func floatRows(bf16 bool, out []float32, w []byte, rowBytes int, act []byte, col
 	for r0 := 0; r0 < len(out); r0 += len(sums) {
 		n := min(len(sums), len(out)-r0)
 		switch {
-		case main > 0 && bf16:
-			bf16DotAVX512(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
-		case main > 0:
-			f16DotAVX512(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
-		default:
+		case main == 0:
 			clear(sums[:n])
+		case bf16 && avx2:
+			bf16DotAVX2(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
+		case bf16:
+			bf16DotAVX512(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
+		case avx2:
+			f16DotAVX2(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
+		default:
+			f16DotAVX512(&sums[0], n, &w[r0*rowBytes], rowBytes, &x[0], main)
 		}
 		for r := range n {
 			s := sums[r]

@@ -163,7 +163,7 @@ v5row:
 v5sb:
 	T4VSCALES
 
-	// The levels, then the chunks' scale pairs. Y8 and Y9 are the two
+	// The levels (T4VTOKENS broadcasts the chunks' scale pairs). Y8 and Y9 are the two
 	// halves of qh in the k4v order. For chunks 2 and 3 they are shifted
 	// down four bits as words, which brings bits 4-7 of each byte to its
 	// bits 0-3 (the low byte's bits 4-7, from the high byte, are not
