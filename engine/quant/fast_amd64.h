@@ -420,6 +420,28 @@
 	KMOVW AX, K2 \
 	VSCATTERDPS Zs, K2, (4*r)(DI)(Z29*4)
 
+// Q80STOREALL stores the legacy tiles' results, rows 0..7 in Z8..Z15,
+// for the ntok tokens: row 0 always, the others while r < rows.
+#define Q80STOREALL \
+	MOVQ out+0(FP), DI \
+	MOVQ outStride+8(FP), AX \
+	VPBROADCASTD AX, Z29 \
+	VPMULLD ·iota16(SB), Z29, Z29 \
+	MOVQ ntok+56(FP), CX \
+	MOVL $1, AX \
+	SHLL CX, AX \
+	DECL AX \
+	MOVQ rows+48(FP), CX \
+	KMOVW AX, K2 \
+	VSCATTERDPS Z8, K2, (DI)(Z29*4) \
+	Q80STORE(1, Z9) \
+	Q80STORE(2, Z10) \
+	Q80STORE(3, Z11) \
+	Q80STORE(4, Z12) \
+	Q80STORE(5, Z13) \
+	Q80STORE(6, Z14) \
+	Q80STORE(7, Z15)
+
 // The Q5_0 / Q4_0 tile kernels' step: as Q80ROW, with the row's block
 // first unpacked to 32 signed levels in the frame slot (the weights of
 // these types are not whole bytes). LEG50LEVELS / LEG40LEVELS leave them
