@@ -376,11 +376,7 @@ type stringArray struct {
 // array that the elements share, two allocations instead of one per
 // element.
 func (a stringArray) strings() []string {
-	data := a.file.data
-	if data == nil {
-		panic("gguf: string array read after its file was closed")
-	}
-	data = data[a.off:a.end]
+	data := a.raw()
 	total := len(data) - 8*a.n
 	buf := make([]byte, 0, total)
 	for off := 0; off < len(data); {
@@ -401,7 +397,8 @@ func (a stringArray) strings() []string {
 	return out
 }
 
-// raw is the array's encoding, to write it out unchanged.
+// raw is the array's encoding: n length-prefixed strings. Reading it after
+// the file is closed would touch unmapped memory, so that panics instead.
 func (a stringArray) raw() []byte {
 	if a.file.data == nil {
 		panic("gguf: string array read after its file was closed")
