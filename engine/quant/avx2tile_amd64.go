@@ -79,15 +79,7 @@ func k4vQuantize(x []float32, cols, n int, dst []byte) {
 			q8KSigmaAVX2(x[t*cols+s*qkK:t*cols+(s+1)*qkK], &blk, 0)
 			sb := dst[s*k4tBlock : (s+1)*k4tBlock]
 			k4vOrder(sb[256*t:256*t+256], blk[4:4+qkK])
-			// As k4tQuantize.
-			bsums := blk[4+qkK:]
-			for jp := range 4 {
-				a := kBsum(bsums, 4*jp) + kBsum(bsums, 4*jp+1)
-				b := kBsum(bsums, 4*jp+2) + kBsum(bsums, 4*jp+3)
-				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t:], uint16(a))
-				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t+2:], uint16(b))
-			}
-			copy(sb[4352+4*t:4352+4*t+4], blk[0:4])
+			k4tTokenSums(sb, t, &blk)
 		}
 	}
 }

@@ -218,17 +218,26 @@ func k4tQuantize(x []float32, cols, n int, dst []byte) {
 		for s := range cols / qkK {
 			q8KSigma(x[t*cols+s*qkK:t*cols+(s+1)*qkK], &blk, nil)
 			sb := dst[s*k4tBlock : (s+1)*k4tBlock]
-			qs, bsums := blk[4:4+qkK], blk[4+qkK:]
-			copy(sb[256*t:256*t+256], qs)
-			for jp := range 4 {
-				a := kBsum(bsums, 4*jp) + kBsum(bsums, 4*jp+1)
-				b := kBsum(bsums, 4*jp+2) + kBsum(bsums, 4*jp+3)
-				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t:], uint16(a))
-				binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t+2:], uint16(b))
-			}
-			copy(sb[4352+4*t:4352+4*t+4], blk[0:4])
+			copy(sb[256*t:256*t+256], blk[4:4+qkK])
+			k4tTokenSums(sb, t, &blk)
 		}
 	}
+}
+
+// k4tTokenSums writes token t's part of super-block sb of the k4t layout
+// (and of AVX2's k4v, which orders only the quants differently) that does
+// not depend on the quants' order: its block sums added in the pairs the
+// sub-blocks form, as words, and its Q8_K scale. blk is the token's Q8_K
+// block.
+func k4tTokenSums(sb []byte, t int, blk *[q8KTypeSize]byte) {
+	bsums := blk[4+qkK:]
+	for jp := range 4 {
+		a := kBsum(bsums, 4*jp) + kBsum(bsums, 4*jp+1)
+		b := kBsum(bsums, 4*jp+2) + kBsum(bsums, 4*jp+3)
+		binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t:], uint16(a))
+		binary.LittleEndian.PutUint16(sb[4096+64*jp+4*t+2:], uint16(b))
+	}
+	copy(sb[4352+4*t:4352+4*t+4], blk[0:4])
 }
 
 // k6t is the tiled layout for Q6_K weights, per super-block:
