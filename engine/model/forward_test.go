@@ -3,10 +3,6 @@ package model
 import (
 	"strings"
 	"testing"
-
-	"github.com/kiln-llm/kiln/backends/cpu"
-	"github.com/kiln-llm/kiln/engine/gguf"
-	"github.com/kiln-llm/kiln/internal/golden"
 )
 
 // TestMicroBatchesMatchOnePass checks that a batch run in passes smaller
@@ -16,17 +12,7 @@ func TestMicroBatchesMatchOnePass(t *testing.T) {
 	for _, name := range []string{"llama-q8_0", "llama-q4_k_m", "qwen2-q4_k_m", "qwen3-f16"} {
 		t.Run(name, func(t *testing.T) {
 			g, _ := loadGolden(t, name)
-			f, err := gguf.Open(golden.Path(t, "models", name+".gguf"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			b := cpu.New(2)
-			defer b.Close()
-			m, err := Load(f, b)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := openGoldenModel(t, name, 2)
 			cfg := m.Config()
 			a, c := g.PromptIDs[:len(g.PromptIDs)-3], g.PromptIDs[3:]
 			run := func(micro int) (allA, lastC, hidden []float32) {
@@ -72,17 +58,7 @@ func TestMicroBatchesMatchOnePass(t *testing.T) {
 // TestForwardChecksBeforeRunning checks that a bad chunk anywhere in a
 // batch fails the call before any cache changes.
 func TestForwardChecksBeforeRunning(t *testing.T) {
-	f, err := gguf.Open(golden.Path(t, "models", "llama-q8_0.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b := cpu.New(1)
-	defer b.Close()
-	m, err := Load(f, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := openGoldenModel(t, "llama-q8_0", 1)
 	cfg := m.Config()
 	s := NewScratch(cfg, 4)
 	good := func() Chunk { return Chunk{Cache: NewCache(cfg, 16), Tokens: []int32{1, 2, 3, 4, 5, 6}} }

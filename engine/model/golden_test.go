@@ -37,6 +37,24 @@ func tolerance(name string) float64 {
 	return 0.5
 }
 
+// openGoldenModel loads models/<name>.gguf on a CPU backend of threads
+// threads; both are closed when the test ends.
+func openGoldenModel(t *testing.T, name string, threads int) Model {
+	t.Helper()
+	f, err := gguf.Open(golden.Path(t, "models", name+".gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	b := cpu.New(threads)
+	t.Cleanup(b.Close)
+	m, err := Load(f, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 func loadGolden(t *testing.T, name string) (*goldenModel, []float32) {
 	t.Helper()
 	b, err := os.ReadFile(golden.Path(t, "models", name+".golden.json"))
@@ -65,17 +83,7 @@ func TestGoldenModels(t *testing.T) {
 	for _, name := range goldenModels {
 		t.Run(name, func(t *testing.T) {
 			g, want := loadGolden(t, name)
-			f, err := gguf.Open(golden.Path(t, "models", name+".gguf"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			b := cpu.New(2)
-			defer b.Close()
-			m, err := Load(f, b)
-			if err != nil {
-				t.Fatal(err)
-			}
+			m := openGoldenModel(t, name, 2)
 			cfg := m.Config()
 			n := len(g.PromptIDs)
 			s := NewScratch(cfg, 512)
@@ -137,17 +145,7 @@ var goldenModels = []string{
 // independent of the other rows), and that hidden states come back.
 func TestChunksBatchLikeSeparateCalls(t *testing.T) {
 	g, _ := loadGolden(t, "llama-q8_0")
-	f, err := gguf.Open(golden.Path(t, "models", "llama-q8_0.gguf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b := cpu.New(2)
-	defer b.Close()
-	m, err := Load(f, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := openGoldenModel(t, "llama-q8_0", 2)
 	cfg := m.Config()
 	s := NewScratch(cfg, 64)
 	a, bIDs := g.PromptIDs[:12], g.PromptIDs[7:30]
@@ -164,7 +162,7 @@ func TestChunksBatchLikeSeparateCalls(t *testing.T) {
 	gotA := make([]float32, len(a)*cfg.Vocab)
 	gotB := make([]float32, cfg.Vocab)
 	hidden := make([]float32, 5*cfg.Dim)
-	err = Forward(m, s, []Chunk{
+	err := Forward(m, s, []Chunk{
 		{Cache: NewCache(cfg, 64), Tokens: a, All: true, Logits: gotA},
 		{Cache: NewCache(cfg, 64), Tokens: bIDs, Logits: gotB},
 		{Cache: NewCache(cfg, 64), Tokens: a[:5], Hidden: hidden},
